@@ -1,0 +1,5 @@
+"""``python -m packhouse`` runs the CLI."""
+
+from packhouse.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""Settings: PACKHOUSE_* environment variables, an optional TOML file, and CLI overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    """Everything a Packhouse process needs to know; frozen and built once per process."""
+
+    model_config = SettingsConfigDict(env_prefix="PACKHOUSE_", frozen=True, extra="ignore")
+
+    #: Folder for the default SQLite database and the default blob folder.
+    data_dir: Path = Path("./packhouse-data")
+    #: SQLAlchemy URL; default SQLite in the data dir. ``postgresql://`` uses psycopg 3.
+    database_url: str | None = None
+    #: Blob storage; default a folder in the data dir (``file:///path``).
+    storage_url: str | None = None
+    #: Public URL of the server when behind a proxy (used for absolute links).
+    base_url: str | None = None
+    #: Largest accepted upload, in bytes (PyPI's default limit is 100 MiB).
+    max_upload_size: int = Field(default=100 * 1024 * 1024, gt=0)
+    #: Largest core metadata file read from an archive, in bytes.
+    max_metadata_size: int = Field(default=4 * 1024 * 1024, gt=0)
+    #: How long a verified password stays verified in memory, in seconds.
+    credential_cache_seconds: float = Field(default=60.0, ge=0)
+    #: Entries in the in-memory page cache (per process).
+    page_cache_entries: int = Field(default=4096, ge=0)
+    #: Optional TOML file with the same keys (``PACKHOUSE_CONFIG``).
+    config: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("PACKHOUSE_CONFIG")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'packhouse.sqlite3').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.data_dir / "blobs").resolve().as_uri()
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None overrides applied (CLI options)."""
+        values = {key: value for key, value in overrides.items() if value is not None}
+        return self.model_copy(update=values)
+
+
+def normalize_database_url(url: str) -> str:
+    """Let users write ``postgresql://``; we always drive PostgreSQL through psycopg 3.
+
+    >>> normalize_database_url("postgresql://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    >>> normalize_database_url("sqlite:///x.db")
+    'sqlite:///x.db'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

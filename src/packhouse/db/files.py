@@ -1,0 +1,224 @@
+"""FileRepo: file contents, their membership in index versions, and yanks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from packhouse.db.tables import DistributionRow, IndexFileRow, YankRow
+from packhouse.domain.digests import Digests
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFile:
+    """A file live in some index version, with what a page shows of it."""
+
+    membership_id: int
+    distribution_id: int
+    filename: str
+    project: str
+    display_name: str
+    version: str
+    sha256: str
+    size: int
+    md5: str
+    blake2_256: str
+    kind: str
+    requires_python: str | None
+    summary: str | None
+    metadata_sha256: str | None
+    uploaded_at: datetime
+    added_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewDistribution:
+    """What an upload records about a file's content."""
+
+    filename: str
+    project: str
+    display_name: str
+    version: str
+    kind: str
+    digests: Digests
+    requires_python: str | None
+    summary: str | None
+    metadata_sha256: str | None
+
+
+def live_at(table: type[IndexFileRow] | type[YankRow], version: int) -> ColumnElement[bool]:
+    """Rows present in an index version: added at or before it and not removed by then."""
+    return and_(
+        table.added_in <= version, or_(table.removed_in.is_(None), table.removed_in > version)
+    )
+
+
+_LIVE_COLUMNS = (
+    IndexFileRow.id,
+    DistributionRow.id,
+    IndexFileRow.filename,
+    IndexFileRow.project,
+    DistributionRow.display_name,
+    DistributionRow.version,
+    DistributionRow.sha256,
+    DistributionRow.size,
+    DistributionRow.md5,
+    DistributionRow.blake2_256,
+    DistributionRow.kind,
+    DistributionRow.requires_python,
+    DistributionRow.summary,
+    DistributionRow.metadata_sha256,
+    IndexFileRow.uploaded_at,
+    IndexFileRow.added_in,
+)
+
+
+class FileRepo:
+    """Reads and writes file rows; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def live_files(
+        self, index_id: int, version: int, *, project: str | None = None
+    ) -> Sequence[LiveFile]:
+        query = (
+            select(*_LIVE_COLUMNS)
+            .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
+            .where(IndexFileRow.index_id == index_id, live_at(IndexFileRow, version))
+        )
+        if project is not None:
+            query = query.where(IndexFileRow.project == project)
+        return [LiveFile(*row) for row in self.session.execute(query.order_by(IndexFileRow.id))]
+
+    def live_projects(self, index_id: int, version: int) -> Sequence[str]:
+        query = (
+            select(IndexFileRow.project)
+            .where(IndexFileRow.index_id == index_id, live_at(IndexFileRow, version))
+            .distinct()
+            .order_by(IndexFileRow.project)
+        )
+        return list(self.session.scalars(query))
+
+    def live_yanks(
+        self, index_id: int, version: int, *, project: str | None = None
+    ) -> dict[tuple[str, str], str]:
+        """``{(project, version): reason}`` of the releases yanked in an index version."""
+        query = select(YankRow.project, YankRow.version, YankRow.reason).where(
+            YankRow.index_id == index_id, live_at(YankRow, version)
+        )
+        if project is not None:
+            query = query.where(YankRow.project == project)
+        return {(p, v): reason for p, v, reason in self.session.execute(query)}
+
+    def memberships_by_filename(self, index_id: int, filename: str) -> Sequence[tuple[str, bool]]:
+        """``(sha256, live now)`` for every row that ever held this filename in the index."""
+        query = (
+            select(DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
+            .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
+            .where(IndexFileRow.index_id == index_id, IndexFileRow.filename == filename)
+        )
+        return [(sha, bool(live)) for sha, live in self.session.execute(query)]
+
+    def find_served_file(self, index_id: int, sha256: str, filename: str) -> LiveFile | None:
+        """A file that is or was in any version of the index, by its URL parts."""
+        query = (
+            select(*_LIVE_COLUMNS)
+            .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
+            .where(
+                IndexFileRow.index_id == index_id,
+                IndexFileRow.filename == filename,
+                DistributionRow.sha256 == sha256,
+            )
+            .limit(1)
+        )
+        row = self.session.execute(query).first()
+        return LiveFile(*row) if row else None
+
+    def ensure_distribution(self, new: NewDistribution) -> int:
+        """The id of the content row for these bytes under this filename, made if missing."""
+        values = {
+            "sha256": new.digests.sha256,
+            "filename": new.filename,
+            "project": new.project,
+            "display_name": new.display_name,
+            "version": new.version,
+            "kind": new.kind,
+            "size": new.digests.size,
+            "md5": new.digests.md5,
+            "blake2_256": new.digests.blake2_256,
+            "requires_python": new.requires_python,
+            "summary": new.summary,
+            "metadata_sha256": new.metadata_sha256,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(DistributionRow).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        )
+        return self.session.scalars(
+            select(DistributionRow.id).where(
+                DistributionRow.sha256 == new.digests.sha256,
+                DistributionRow.filename == new.filename,
+            )
+        ).one()
+
+    def add_membership(
+        self,
+        index_id: int,
+        distribution_id: int,
+        *,
+        filename: str,
+        project: str,
+        version: str,
+        added_in: int,
+        uploaded_at: datetime | None = None,
+        uploader: str | None = None,
+    ) -> None:
+        row = IndexFileRow(
+            index_id=index_id,
+            distribution_id=distribution_id,
+            filename=filename,
+            project=project,
+            version=version,
+            added_in=added_in,
+            uploader=uploader,
+        )
+        if uploaded_at is not None:
+            row.uploaded_at = uploaded_at
+        self.session.add(row)
+
+    def end_memberships(self, membership_ids: Sequence[int], *, removed_in: int) -> None:
+        if membership_ids:
+            self.session.execute(
+                update(IndexFileRow)
+                .where(IndexFileRow.id.in_(membership_ids))
+                .values(removed_in=removed_in)
+            )
+
+    def add_yank(
+        self, index_id: int, project: str, version: str, *, reason: str, added_in: int
+    ) -> None:
+        self.session.add(
+            YankRow(
+                index_id=index_id, project=project, version=version, reason=reason, added_in=added_in
+            )
+        )
+
+    def end_yank(self, index_id: int, project: str, version: str, *, removed_in: int) -> None:
+        self.session.execute(
+            update(YankRow)
+            .where(
+                YankRow.index_id == index_id,
+                YankRow.project == project,
+                YankRow.version == version,
+                YankRow.removed_in.is_(None),
+            )
+            .values(removed_in=removed_in)
+        )

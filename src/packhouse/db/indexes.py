@@ -1,0 +1,90 @@
+"""IndexRepo: indexes and their version history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from packhouse.db.tables import IndexRow, IndexVersionRow
+from packhouse.domain.model import Index, IndexKind, IndexVersion
+from packhouse.domain.names import IndexName
+from packhouse.errors import NotFound
+
+
+def to_index(row: IndexRow) -> Index:
+    return Index(
+        id=row.id,
+        name=IndexName(row.name),
+        kind=IndexKind(row.kind),
+        private=row.private,
+        version=row.version,
+        created_at=row.created_at,
+    )
+
+
+class IndexRepo:
+    """Reads and writes index rows; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, name: str) -> Index | None:
+        row = self.session.scalar(select(IndexRow).where(IndexRow.name == name))
+        return to_index(row) if row else None
+
+    def get(self, name: str) -> Index:
+        index = self.find(name)
+        if index is None:
+            raise NotFound(f"no index named {name!r}; `packhouse index list` shows the indexes")
+        return index
+
+    def list(self) -> Sequence[Index]:
+        rows = self.session.scalars(select(IndexRow).order_by(IndexRow.name))
+        return [to_index(row) for row in rows]
+
+    def add(self, name: IndexName, *, kind: IndexKind, private: bool) -> Index:
+        row = IndexRow(name=name, kind=kind.value, private=private, version=0)
+        self.session.add(row)
+        self.session.flush()
+        return to_index(row)
+
+    def remove(self, index_id: int) -> None:
+        self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
+
+    def bump_version(self, index_id: int) -> int:
+        """Take the index's write lock and return the next version number."""
+        statement = (
+            update(IndexRow)
+            .where(IndexRow.id == index_id)
+            .values(version=IndexRow.version + 1)
+            .returning(IndexRow.version)
+        )
+        return self.session.execute(statement).scalar_one()
+
+    def record_version(
+        self, index_id: int, number: int, *, action: str, actor: str | None, summary: str
+    ) -> None:
+        self.session.add(
+            IndexVersionRow(
+                index_id=index_id, number=number, action=action, actor=actor, summary=summary
+            )
+        )
+
+    def versions(self, index_id: int) -> Sequence[IndexVersion]:
+        rows = self.session.scalars(
+            select(IndexVersionRow)
+            .where(IndexVersionRow.index_id == index_id)
+            .order_by(IndexVersionRow.number)
+        )
+        return [
+            IndexVersion(
+                number=row.number,
+                created_at=row.created_at,
+                action=row.action,
+                actor=row.actor,
+                summary=row.summary,
+            )
+            for row in rows
+        ]

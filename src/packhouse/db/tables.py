@@ -1,0 +1,217 @@
+"""SQLAlchemy rows; no behaviour. Membership rows carry ``added_in``/``removed_in`` versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+IntPK = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
+OptionalTimestamp = Annotated[datetime | None, mapped_column(UTCDateTime(), nullable=True)]
+IndexFK = Annotated[int, mapped_column(ForeignKey("indexes.id", ondelete="CASCADE"))]
+Sha256 = Annotated[str, mapped_column(String(64))]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class IndexRow(Base):
+    __tablename__ = "indexes"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The current (newest) index version.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    upstream: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[Timestamp]
+
+
+class IndexVersionRow(Base):
+    __tablename__ = "index_versions"
+    __table_args__ = (UniqueConstraint("index_id", "number", name="uq_index_versions_number"),)
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[Timestamp]
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class DistributionRow(Base):
+    """A file's content and what was read from it; shared by every index that holds it."""
+
+    __tablename__ = "distributions"
+    __table_args__ = (UniqueConstraint("sha256", "filename", name="uq_distributions_content"),)
+
+    id: Mapped[IntPK]
+    sha256: Mapped[Sha256]
+    filename: Mapped[str] = mapped_column(String(255))
+    project: Mapped[str] = mapped_column(String(255))
+    #: The project name as its metadata spells it.
+    display_name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[str] = mapped_column(String(32))
+    blake2_256: Mapped[str] = mapped_column(String(64))
+    requires_python: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metadata_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[Timestamp]
+
+
+class IndexFileRow(Base):
+    """A file's membership in an index between two versions (``removed_in`` excluded)."""
+
+    __tablename__ = "index_files"
+    __table_args__ = (
+        Index("ix_index_files_page", "index_id", "project", "added_in"),
+        Index("ix_index_files_filename", "index_id", "filename"),
+        Index("ix_index_files_live", "index_id", "removed_in"),
+    )
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    project: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(128))
+    added_in: Mapped[int] = mapped_column(Integer)
+    removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uploaded_at: Mapped[Timestamp]
+    uploader: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class YankRow(Base):
+    """A release yanked (PEP 592) between two versions."""
+
+    __tablename__ = "index_yanks"
+    __table_args__ = (Index("ix_index_yanks_page", "index_id", "project", "added_in"),)
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    project: Mapped[str] = mapped_column(String(255))
+    #: The release version, canonicalized.
+    version: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    added_in: Mapped[int] = mapped_column(Integer)
+    removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[Timestamp]
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[Timestamp]
+
+
+class TeamMemberRow(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_members_pair"),)
+
+    id: Mapped[IntPK]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class GrantRow(Base):
+    """A role on an index, held by a user or by a team."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("index_id", "user_id", name="uq_grants_user"),
+        UniqueConstraint("index_id", "team_id", name="uq_grants_team"),
+    )
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    role: Mapped[int] = mapped_column(Integer)
+
+
+class TokenRow(Base):
+    """An API token; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    index_id: Mapped[int | None] = mapped_column(
+        ForeignKey("indexes.id", ondelete="CASCADE"), nullable=True
+    )
+    role: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    secret_sha256: Mapped[Sha256] = mapped_column(unique=True)
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[OptionalTimestamp]
+    last_used_at: Mapped[OptionalTimestamp]
+    revoked_at: Mapped[OptionalTimestamp]

@@ -1,0 +1,1 @@
+"""Pure domain: names, filenames, metadata, digests, roles and pages; no I/O."""

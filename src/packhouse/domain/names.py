@@ -1,0 +1,67 @@
+"""Index and project names: parsing and normalization."""
+
+from __future__ import annotations
+
+import re
+from typing import NewType
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from packhouse.errors import Invalid
+
+IndexName = NewType("IndexName", str)
+
+#: Index names that would collide with top-level URLs or future features.
+RESERVED_INDEX_NAMES = frozenset({"api", "static", "files", "ui", "healthz", "metrics"})
+
+_INDEX_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def parse_index_name(value: str) -> IndexName:
+    """Check an index name: lowercase letters, digits and ``-``, 1-64 characters.
+
+    >>> parse_index_name("team-a")
+    'team-a'
+    >>> parse_index_name("Team_A")
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.Invalid: invalid index name 'Team_A': use 1-64 lowercase letters, digits and '-'
+    """
+    if not _INDEX_NAME.match(value):
+        raise Invalid(f"invalid index name {value!r}: use 1-64 lowercase letters, digits and '-'")
+    if value in RESERVED_INDEX_NAMES:
+        raise Invalid(f"index name {value!r} is reserved; pick another name")
+    return IndexName(value)
+
+
+def parse_project_name(value: str) -> NormalizedName:
+    """Check a project name (PEP 508) and return its normalized form (PEP 503).
+
+    >>> parse_project_name("Foo.Bar_baz")
+    'foo-bar-baz'
+    """
+    if not _PROJECT_NAME.match(value):
+        raise Invalid(f"invalid project name {value!r}")
+    return canonicalize_name(value)
+
+
+def is_normalized(value: str) -> bool:
+    """Whether a project name is already in its normalized form.
+
+    >>> is_normalized("foo-bar"), is_normalized("Foo_Bar")
+    (True, False)
+    """
+    return canonicalize_name(value) == value
+
+
+def parse_user_name(value: str) -> str:
+    """Check a user or team name: letters, digits, ``.``, ``_``, ``-``; 1-64 characters.
+
+    >>> parse_user_name("alice")
+    'alice'
+    """
+    if not _USER_NAME.match(value) or value == "__token__":
+        raise Invalid(f"invalid name {value!r}: use 1-64 letters, digits, '.', '_' and '-'")
+    return value

@@ -1,0 +1,115 @@
+"""Roles, actions and the one permission check every surface uses."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Role(enum.IntEnum):
+    """Roles on an index, ordered: each includes the ones below it."""
+
+    READER = 1
+    UPLOADER = 2
+    MAINTAINER = 3
+    OWNER = 4
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        """Parse a role name.
+
+        >>> Role.parse("uploader")
+        <Role.UPLOADER: 2>
+        """
+        from packhouse.errors import Invalid
+
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            names = ", ".join(role.name.lower() for role in cls)
+            raise Invalid(f"unknown role {value!r}: use one of {names}") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Action(enum.StrEnum):
+    """Things a principal may do on an index."""
+
+    READ = "read"
+    UPLOAD = "upload"
+    YANK = "yank"
+    DELETE_FILE = "delete-file"
+    ROLLBACK = "rollback"
+    MANAGE_SETTINGS = "manage-settings"
+    GRANT = "grant"
+    DELETE_INDEX = "delete-index"
+
+
+#: The least role each action needs.
+REQUIRED_ROLE: Mapping[Action, Role] = {
+    Action.READ: Role.READER,
+    Action.UPLOAD: Role.UPLOADER,
+    Action.YANK: Role.MAINTAINER,
+    Action.DELETE_FILE: Role.MAINTAINER,
+    Action.ROLLBACK: Role.MAINTAINER,
+    Action.MANAGE_SETTINGS: Role.MAINTAINER,
+    Action.GRANT: Role.OWNER,
+    Action.DELETE_INDEX: Role.OWNER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenScope:
+    """What an API token limits its owner to: one index (or all) and a role ceiling."""
+
+    #: The index the token works on; None for every index its owner may use.
+    index_id: int | None
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: a user, possibly acting through a token."""
+
+    user_id: int
+    name: str
+    is_admin: bool = False
+    #: The user's best role on each index, from direct and team grants.
+    roles: Mapping[int, Role] = field(default_factory=dict)
+    #: Set when the caller authenticated with an API token.
+    token: TokenScope | None = None
+
+    def role_on(self, index_id: int) -> Role | None:
+        """The effective role on an index, capped by the token's scope.
+
+        >>> p = Principal(1, "a", roles={7: Role.OWNER}, token=TokenScope(7, Role.UPLOADER))
+        >>> p.role_on(7), p.role_on(8)
+        (<Role.UPLOADER: 2>, None)
+        """
+        role = Role.OWNER if self.is_admin else self.roles.get(index_id)
+        if self.token is not None:
+            if self.token.index_id is not None and self.token.index_id != index_id:
+                return None
+            if role is not None:
+                role = min(role, self.token.role)
+        return role
+
+
+def can(principal: Principal | None, action: Action, *, index_id: int, private: bool) -> bool:
+    """Whether a principal (None for anonymous) may do an action on an index.
+
+    >>> can(None, Action.READ, index_id=1, private=False)
+    True
+    >>> can(None, Action.READ, index_id=1, private=True)
+    False
+    >>> can(Principal(1, "a", roles={1: Role.UPLOADER}), Action.UPLOAD, index_id=1, private=True)
+    True
+    """
+    if action is Action.READ and not private:
+        return True
+    if principal is None:
+        return False
+    role = principal.role_on(index_id)
+    return role is not None and role >= REQUIRED_ROLE[action]

@@ -1,0 +1,1 @@
+"""Services: plain classes that own their transactions; adapters are passed in."""

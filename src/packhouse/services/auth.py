@@ -1,0 +1,164 @@
+"""Authentication: HTTP Basic with a password or ``__token__``; token issuing; password hashing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from packhouse.db.accounts import AccountRepo
+from packhouse.db.tables import UserRow
+from packhouse.domain.roles import Principal, Role, TokenScope
+from packhouse.errors import Unauthorized
+
+#: Tokens start with this, so secret scanners can recognise leaked ones.
+TOKEN_PREFIX = "pkh_"
+TOKEN_USER = "__token__"
+#: last_used_at is written at most this often per token.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def token_hash(secret: str) -> str:
+    """Tokens are high-entropy, so a plain SHA-256 is a safe lookup key (no argon2 needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    username: str
+    password: str
+
+    @classmethod
+    def from_header(cls, header: str | None) -> Credentials | None:
+        """Parse an ``Authorization: Basic`` header; None when there is none.
+
+        >>> Credentials.from_header("Basic " + base64.b64encode(b"a:b:c").decode())
+        Credentials(username='a', password='b:c')
+        """
+        if not header:
+            return None
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            raise Unauthorized("only HTTP Basic authentication is supported")
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("malformed Basic authorization header") from None
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise Unauthorized("malformed Basic authorization header")
+        return cls(username, password)
+
+
+class PasswordCache:
+    """Verified passwords, briefly: keyed by an HMAC of the pair, valid while the hash is unchanged."""
+
+    def __init__(self, *, ttl: float) -> None:
+        self._ttl = ttl
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, tuple[int, str, float]] = {}
+        self._lock = threading.Lock()
+
+    def _fingerprint(self, username: str, password: str) -> bytes:
+        message = username.encode() + b"\0" + password.encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def hit(self, username: str, password: str, user: UserRow) -> bool:
+        key = self._fingerprint(username, password)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return False
+        user_id, password_hash, expires = entry
+        return (
+            user_id == user.id
+            and user.password_hash is not None
+            and hmac.compare_digest(password_hash, user.password_hash)
+            and time.monotonic() < expires
+        )
+
+    def remember(self, username: str, password: str, user: UserRow) -> None:
+        if self._ttl <= 0 or user.password_hash is None:
+            return
+        key = self._fingerprint(username, password)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key] = (user.id, user.password_hash, time.monotonic() + self._ttl)
+
+
+class AuthService:
+    """Turns Basic credentials into a Principal, and issues API tokens."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], cache_seconds: float) -> None:
+        self._sessions = sessions
+        self._hasher = PasswordHasher()
+        self._cache = PasswordCache(ttl=cache_seconds)
+        self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def authenticate(self, header: str | None) -> Principal | None:
+        """The principal for an Authorization header; None without one; Unauthorized if wrong."""
+        credentials = Credentials.from_header(header)
+        if credentials is None:
+            return None
+        with self._sessions() as session, session.begin():
+            accounts = AccountRepo(session)
+            if credentials.username == TOKEN_USER:
+                return self._by_token(accounts, credentials.password)
+            return self._by_password(accounts, credentials)
+
+    def _by_password(self, accounts: AccountRepo, credentials: Credentials) -> Principal:
+        user = accounts.find_user(credentials.username)
+        if user is None or user.password_hash is None:
+            self._verify(self._dummy_hash, credentials.password)  # same time as a real check
+            raise Unauthorized("wrong user name or password")
+        if not self._cache.hit(credentials.username, credentials.password, user):
+            if not self._verify(user.password_hash, credentials.password):
+                raise Unauthorized("wrong user name or password")
+            self._cache.remember(credentials.username, credentials.password, user)
+        return Principal(
+            user.id, user.name, is_admin=user.is_admin, roles=accounts.roles_of(user.id)
+        )
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _by_token(self, accounts: AccountRepo, secret: str) -> Principal:
+        token = accounts.token_by_hash(token_hash(secret))
+        now = datetime.now(UTC)
+        if token is None or token.revoked_at is not None:
+            raise Unauthorized("invalid or revoked API token; create a new one")
+        if token.expires_at is not None and token.expires_at <= now:
+            raise Unauthorized("the API token has expired; create a new one")
+        user = accounts.user_by_id(token.user_id)
+        if user is None:  # pragma: no cover - tokens are deleted with their user
+            raise Unauthorized("invalid or revoked API token; create a new one")
+        if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+            accounts.touch_token(token.id, now)
+        return Principal(
+            user.id,
+            user.name,
+            is_admin=user.is_admin,
+            roles=accounts.roles_of(user.id),
+            token=TokenScope(token.index_id, Role(token.role)),
+        )

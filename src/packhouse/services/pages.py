@@ -1,0 +1,152 @@
+"""Simple API pages for (index, version, project, format), rendered once and cached by version."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+from sqlalchemy.orm import Session, sessionmaker
+
+from packhouse.db.files import FileRepo, LiveFile
+from packhouse.domain.model import Index
+from packhouse.domain.pages import (
+    IndexPage,
+    PageFile,
+    PageFormat,
+    ProjectPage,
+    render_index,
+    render_project,
+)
+from packhouse.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """A page's bytes, ready to send: plain and gzip, each with its strong ETag."""
+
+    body: bytes
+    etag: str
+    gzip_body: bytes
+    gzip_etag: str
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    index_id: int
+    version: int
+    #: The normalized project name; None for the root page.
+    project: str | None
+    fmt: PageFormat
+    #: Whether the page is served at a /versions/N/ URL (its relative links differ).
+    pinned: bool
+
+
+class PageCache:
+    """A bounded LRU of rendered pages; keys carry the version, so entries never go stale."""
+
+    def __init__(self, *, entries: int) -> None:
+        self._entries = entries
+        self._pages: OrderedDict[PageKey, RenderedPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: PageKey) -> RenderedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: PageKey, page: RenderedPage) -> None:
+        if self._entries == 0:
+            return
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._entries:
+                self._pages.popitem(last=False)
+
+
+class PageService:
+    """Builds and caches Simple API pages."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], cache: PageCache) -> None:
+        self._sessions = sessions
+        self._cache = cache
+
+    def project_page(
+        self, index: Index, project: NormalizedName, *, version: int, fmt: PageFormat, pinned: bool
+    ) -> RenderedPage:
+        _check_version(index, version)
+        key = PageKey(index.id, version, project, fmt, pinned)
+        page = self._cache.get(key)
+        if page is None:
+            page = _finish(render_project(self._project_model(index, project, key), fmt), fmt)
+            self._cache.put(key, page)
+        return page
+
+    def index_page(
+        self, index: Index, *, version: int, fmt: PageFormat, pinned: bool
+    ) -> RenderedPage:
+        _check_version(index, version)
+        key = PageKey(index.id, version, None, fmt, pinned)
+        page = self._cache.get(key)
+        if page is None:
+            with self._sessions() as session:
+                projects = FileRepo(session).live_projects(index.id, version)
+            page = _finish(render_index(IndexPage(projects), fmt), fmt)
+            self._cache.put(key, page)
+        return page
+
+    def _project_model(self, index: Index, project: str, key: PageKey) -> ProjectPage:
+        with self._sessions() as session:
+            repo = FileRepo(session)
+            files = repo.live_files(index.id, key.version, project=project)
+            yanks = repo.live_yanks(index.id, key.version, project=project)
+        if not files:
+            raise NotFound(f"no project {project!r} in index {index.name!r}")
+        files = sorted(files, key=lambda f: (Version(f.version), f.filename))
+        prefix = "../../../../files/" if key.pinned else "../../files/"
+        return ProjectPage(
+            name=project,
+            files=[_page_file(f, prefix, yanks.get((f.project, f.version))) for f in files],
+            versions=sorted({f.version for f in files}, key=Version),
+        )
+
+
+def _page_file(f: LiveFile, prefix: str, yanked: str | None) -> PageFile:
+    return PageFile(
+        filename=f.filename,
+        url=f"{prefix}{f.sha256}/{f.filename}",
+        sha256=f.sha256,
+        size=f.size,
+        upload_time=f.uploaded_at,
+        requires_python=f.requires_python,
+        yanked=yanked,
+        metadata_sha256=f.metadata_sha256,
+    )
+
+
+def _check_version(index: Index, version: int) -> None:
+    if not 0 <= version <= index.version:
+        raise NotFound(
+            f"index {index.name!r} has no version {version}; its newest is {index.version}"
+        )
+
+
+def _finish(body: bytes, fmt: PageFormat) -> RenderedPage:
+    compressed = gzip.compress(body, compresslevel=6, mtime=0)
+    digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+    content_type = fmt.value if fmt is PageFormat.JSON else f"{fmt.value}; charset=utf-8"
+    return RenderedPage(
+        body=body,
+        etag=f'"{digest}"',
+        gzip_body=compressed,
+        gzip_etag=f'"{digest}-gz"',
+        content_type=content_type,
+    )

@@ -1,0 +1,157 @@
+"""Index versions: every change is a draft that becomes version N+1 or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from packhouse.db.files import FileRepo, NewDistribution
+from packhouse.db.indexes import IndexRepo
+from packhouse.domain.model import Index
+from packhouse.errors import Invalid, NotFound
+
+
+class Draft:
+    """The next version of one index, open inside a transaction that holds the index's lock."""
+
+    def __init__(self, session: Session, index: Index, number: int) -> None:
+        self.session = session
+        self.index = index
+        #: The version this draft becomes when it commits.
+        self.number = number
+        self.files = FileRepo(session)
+        self.summary = ""
+        self.discarded = False
+
+    def discard(self) -> None:
+        """End the draft without making a version (the change turned out to be a no-op)."""
+        self.discarded = True
+
+    def add_file(
+        self, new: NewDistribution, *, uploader: str | None
+    ) -> None:
+        distribution_id = self.files.ensure_distribution(new)
+        self.files.add_membership(
+            self.index.id,
+            distribution_id,
+            filename=new.filename,
+            project=new.project,
+            version=new.version,
+            added_in=self.number,
+            uploader=uploader,
+        )
+
+    def remove_file(self, filename: str) -> None:
+        live = [
+            f
+            for f in self.files.live_files(self.index.id, self.number - 1)
+            if f.filename == filename
+        ]
+        if not live:
+            raise NotFound(f"no file {filename!r} in index {self.index.name!r}")
+        self.files.end_memberships([f.membership_id for f in live], removed_in=self.number)
+
+    def yank(self, project: str, version: str, *, reason: str) -> None:
+        self._require_release(project, version)
+        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
+        if current.get((project, version)) == reason:
+            self.discard()
+            return
+        self.files.end_yank(self.index.id, project, version, removed_in=self.number)
+        self.files.add_yank(self.index.id, project, version, reason=reason, added_in=self.number)
+
+    def unyank(self, project: str, version: str) -> None:
+        self._require_release(project, version)
+        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
+        if (project, version) not in current:
+            self.discard()
+            return
+        self.files.end_yank(self.index.id, project, version, removed_in=self.number)
+
+    def restore(self, target: int) -> None:
+        """Make this version's content equal version ``target``'s."""
+        previous = self.number - 1
+        if not 0 <= target <= previous:
+            raise Invalid(
+                f"index {self.index.name!r} has versions 0 to {previous}; "
+                f"there is no version {target}"
+            )
+        self._restore_files(target, previous)
+        self._restore_yanks(target, previous)
+
+    def _restore_files(self, target: int, previous: int) -> None:
+        now = {f.distribution_id: f for f in self.files.live_files(self.index.id, previous)}
+        then = {f.distribution_id: f for f in self.files.live_files(self.index.id, target)}
+        gone = [f.membership_id for key, f in now.items() if key not in then]
+        self.files.end_memberships(gone, removed_in=self.number)
+        for key, f in then.items():
+            if key not in now:
+                self.files.add_membership(
+                    self.index.id,
+                    f.distribution_id,
+                    filename=f.filename,
+                    project=f.project,
+                    version=f.version,
+                    added_in=self.number,
+                    uploaded_at=f.uploaded_at,
+                )
+
+    def _restore_yanks(self, target: int, previous: int) -> None:
+        now = self.files.live_yanks(self.index.id, previous)
+        then = self.files.live_yanks(self.index.id, target)
+        for (project, version), reason in now.items():
+            if then.get((project, version)) != reason:
+                self.files.end_yank(self.index.id, project, version, removed_in=self.number)
+        for (project, version), reason in then.items():
+            if now.get((project, version)) != reason:
+                self.files.add_yank(
+                    self.index.id, project, version, reason=reason, added_in=self.number
+                )
+
+    def _require_release(self, project: str, version: str) -> None:
+        files = self.files.live_files(self.index.id, self.number - 1, project=project)
+        if not any(f.version == version for f in files):
+            raise NotFound(
+                f"no release {project} {version} in index {self.index.name!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a committed (or discarded) draft did."""
+
+    #: The version made; None when the change was a no-op.
+    version: int | None
+    summary: str
+
+
+class VersionService:
+    """Opens drafts: ``with versions.begin(index, ...) as draft`` commits version N+1 or nothing."""
+
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def begin(self, index: Index, *, action: str, actor: str | None) -> Iterator[Draft]:
+        session = self._sessions()
+        try:
+            session.begin()
+            indexes = IndexRepo(session)
+            number = indexes.bump_version(index.id)  # the index's write lock from here on
+            draft = Draft(session, index, number)
+            yield draft
+            if draft.discarded:
+                session.rollback()
+                return
+            indexes.record_version(
+                index.id, number, action=action, actor=actor, summary=draft.summary
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()

@@ -1,0 +1,1 @@
+"""HTTP surfaces: thin layers that parse, call a service, and render."""

@@ -1,0 +1,39 @@
+"""Request-scoped helpers shared by the Starlette routes and the FastAPI dependencies."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+
+from packhouse.domain.model import Index
+from packhouse.domain.roles import Action, Principal
+from packhouse.wiring import Runtime
+
+
+def runtime_of(conn: HTTPConnection) -> Runtime:
+    runtime: Runtime = conn.app.state.runtime
+    return runtime
+
+
+async def principal_of(conn: HTTPConnection) -> Principal | None:
+    """The caller, from the Authorization header; None when anonymous."""
+    header = conn.headers.get("authorization")
+    if header is None:
+        return None
+    return await run_in_threadpool(runtime_of(conn).auth.authenticate, header)
+
+
+async def readable_index(conn: HTTPConnection, name: str) -> Index:
+    """The index by name, once the caller may read it (credentials checked only when needed)."""
+    runtime = runtime_of(conn)
+    index = await run_in_threadpool(runtime.access.index, name)
+    if index.private:
+        principal = await principal_of(conn)
+        runtime.access.check(principal, Action.READ, index)
+    return index
+
+
+def public_url(conn: HTTPConnection, path: str) -> str:
+    """An absolute URL for a path, using PACKHOUSE_BASE_URL when the server is behind a proxy."""
+    base = runtime_of(conn).settings.base_url or str(conn.base_url)
+    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,67 @@
+"""The one table from PackhouseError to HTTP status, rendered per surface."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from packhouse.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PackhouseError,
+    TooLarge,
+    Unauthorized,
+    UpstreamUnavailable,
+)
+from packhouse.web.negotiation import NotAcceptable
+
+#: Most specific first.
+STATUS: tuple[tuple[type[PackhouseError], int], ...] = (
+    (TooLarge, 413),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Invalid, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotAcceptable, 406),
+    (UpstreamUnavailable, 502),
+)
+
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="packhouse", charset="UTF-8"'}
+
+
+def status_of(error: PackhouseError) -> int:
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def _headers(error: PackhouseError) -> dict[str, str]:
+    return dict(CHALLENGE) if isinstance(error, Unauthorized) else {}
+
+
+def plain_error(error: PackhouseError) -> Response:
+    """Package-tool surfaces (upload, Simple API, files): one line of text."""
+    return PlainTextResponse(
+        error.message + "\n", status_code=status_of(error), headers=_headers(error)
+    )
+
+
+def json_error(error: PackhouseError) -> Response:
+    """The management API: ``{"detail": ...}``."""
+    return JSONResponse(
+        {"detail": error.message}, status_code=status_of(error), headers=_headers(error)
+    )
+
+
+async def handle_plain(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PackhouseError)
+    return plain_error(exc)
+
+
+async def handle_json(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PackhouseError)
+    return json_error(exc)

@@ -1,0 +1,58 @@
+"""File and ``.metadata`` downloads: strong ETag, ranges, immutable caching; plain Starlette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from packhouse.services.downloads import METADATA_SUFFIX, Download
+from packhouse.web.deps import readable_index, runtime_of
+from packhouse.web.simple import etag_matches
+
+_CONTENT_TYPES = {
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".tar.gz": "application/x-tar-gz",
+    METADATA_SUFFIX: "text/plain; charset=utf-8",
+}
+
+
+async def download(request: Request) -> Response:
+    index = await readable_index(request, request.path_params["index"])
+    sha256 = request.path_params["sha256"]
+    filename = request.path_params["filename"]
+    found = await run_in_threadpool(runtime_of(request).downloads.find, index, sha256, filename)
+    headers = {
+        "ETag": f'"{found.sha256}"',
+        "Cache-Control": ("private" if index.private else "public") + ", max-age=31536000, immutable",
+    }
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    media_type = _content_type(filename)
+    if found.path is not None:
+        return FileResponse(found.path, headers=headers, media_type=media_type)
+    return _stream(found, headers, media_type)  # pragma: no cover - object stores come later
+
+
+def _stream(found: Download, headers: dict[str, str], media_type: str) -> Response:
+    def chunks() -> Iterator[bytes]:
+        with found.open() as blob:
+            while chunk := blob.read(1024 * 1024):
+                yield chunk
+
+    return StreamingResponse(chunks(), headers=headers, media_type=media_type)
+
+
+def _content_type(filename: str) -> str:
+    for suffix, media_type in _CONTENT_TYPES.items():
+        if filename.endswith(suffix):
+            return media_type
+    return "application/octet-stream"
+
+
+def routes() -> list[Route]:
+    return [Route("/pypi/{index}/files/{sha256}/{filename}", download, methods=["GET"])]

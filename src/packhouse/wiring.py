@@ -1,0 +1,80 @@
+"""build(settings) -> Runtime: the one place that knows the concrete adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from packhouse.blobs import BlobStore, open_store
+from packhouse.config import Settings
+from packhouse.db import make_engine, make_sessionmaker, upgrade
+from packhouse.services.access import AccessService
+from packhouse.services.admin import AdminService
+from packhouse.services.auth import AuthService
+from packhouse.services.downloads import DownloadService
+from packhouse.services.pages import PageCache, PageService
+from packhouse.services.project_info import ProjectInfoService
+from packhouse.services.uploads import UploadService
+from packhouse.services.versions import VersionService
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Adapters and services of one process, built once and closed at shutdown."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    access: AccessService
+    auth: AuthService
+    versions: VersionService
+    uploads: UploadService
+    pages: PageService
+    downloads: DownloadService
+    project_info: ProjectInfoService
+    admin: AdminService
+
+    def check(self) -> None:
+        """Raise if the database or the blob store cannot be used."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        self.blobs.check()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    blobs = open_store(settings.resolved_storage_url)
+    access = AccessService(sessions=sessions)
+    auth = AuthService(sessions=sessions, cache_seconds=settings.credential_cache_seconds)
+    versions = VersionService(sessions=sessions)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        blobs=blobs,
+        access=access,
+        auth=auth,
+        versions=versions,
+        uploads=UploadService(
+            access=access,
+            versions=versions,
+            blobs=blobs,
+            max_upload_size=settings.max_upload_size,
+            max_metadata_size=settings.max_metadata_size,
+        ),
+        pages=PageService(sessions=sessions, cache=PageCache(entries=settings.page_cache_entries)),
+        downloads=DownloadService(sessions=sessions, blobs=blobs),
+        project_info=ProjectInfoService(sessions=sessions, blobs=blobs),
+        admin=AdminService(sessions=sessions, access=access, versions=versions, auth=auth),
+    )
+
