@@ -112,7 +112,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             with open(path, "rb") as f:
                 files[path.replace(os.sep, "/")] = f.read()
     files[f"{dist_info}/METADATA"] = text.encode()
-    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    )
     record = [_record(p, d) for p, d in files.items()] + [f"{dist_info}/RECORD,,"]
     files[f"{dist_info}/RECORD"] = ("\\n".join(record) + "\\n").encode()
     filename = f"{module}-{version}-py3-none-any.whl"

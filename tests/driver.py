@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from packhouse.cli import app as cli_app
 from packhouse.errors import PackhouseError
-
 from tests.builders import Dist, make_sdist, make_wheel, write
 
 VENV_BIN = Path(sys.executable).parent
@@ -79,7 +78,12 @@ class ServerProcess:
         full_env = clean_env(PACKHOUSE_DATA_DIR=str(data_dir), **(env or {}))
         log = data_dir.parent / f"{data_dir.name}-server-{port}.log"
         command = [
-            str(VENV_BIN / "packhouse"), "serve", "--port", str(port), "--workers", str(workers),
+            str(VENV_BIN / "packhouse"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
         ]
         with log.open("ab") as out:
             proc = subprocess.Popen(
@@ -160,9 +164,7 @@ class Packhouse:
 
     def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> CliResult:
         """Run a ``packhouse`` command in this process (imports once; same code as the binary)."""
-        result = CliRunner().invoke(
-            cli_app, list(args), input=stdin, env=self.server.env
-        )
+        result = CliRunner().invoke(cli_app, list(args), input=stdin, env=self.server.env)
         error = result.exception
         if error is not None and not isinstance(error, (PackhouseError, SystemExit)):
             raise error
@@ -180,16 +182,25 @@ class Packhouse:
 
     def create_user(self, *, admin: bool = False) -> User:
         user = User(unique("user"), secrets.token_urlsafe(12))
-        self.cli("user", "create", user.name, "--password-stdin", *(["--admin"] if admin else []),
-                 stdin=user.password + "\n")
+        self.cli(
+            "user",
+            "create",
+            user.name,
+            "--password-stdin",
+            *(["--admin"] if admin else []),
+            stdin=user.password + "\n",
+        )
         return user
 
     def grant(self, role: str, index: str, user: User) -> None:
         self.cli("grant", role, "--index", index, "--user", user.name)
 
     def token(self, user: User, index: str, role: str = "uploader") -> str:
-        return self.cli("token", "create", "--user", user.name, "--index", index,
-                        "--role", role).stdout.strip().splitlines()[-1]
+        return (
+            self.cli("token", "create", "--user", user.name, "--index", index, "--role", role)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
 
     def uploader(self, index: str) -> User:
         user = self.create_user()
@@ -207,9 +218,20 @@ class Packhouse:
         self, index: str, files: Sequence[Path], *, username: str, password: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         result = self._run(
-            [str(VENV_BIN / "twine"), "upload", "--verbose", "--disable-progress-bar",
-             "--non-interactive", "--repository-url", self.upload_url(index),
-             "-u", username, "-p", password, *map(str, files)]
+            [
+                str(VENV_BIN / "twine"),
+                "upload",
+                "--verbose",
+                "--disable-progress-bar",
+                "--non-interactive",
+                "--repository-url",
+                self.upload_url(index),
+                "-u",
+                username,
+                "-p",
+                password,
+                *map(str, files),
+            ]
         )
         if check and result.returncode != 0:
             raise AssertionError(f"twine failed: {result.stdout}\n{result.stderr}")
@@ -219,8 +241,17 @@ class Packhouse:
         self, index: str, files: Sequence[Path], *, username: str, password: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         result = self._run(
-            [str(VENV_BIN / "uv"), "publish", "--publish-url", self.upload_url(index),
-             "--username", username, "--password", password, *map(str, files)]
+            [
+                str(VENV_BIN / "uv"),
+                "publish",
+                "--publish-url",
+                self.upload_url(index),
+                "--username",
+                username,
+                "--password",
+                password,
+                *map(str, files),
+            ]
         )
         if check and result.returncode != 0:
             raise AssertionError(f"uv publish failed: {result.stdout}\n{result.stderr}")
@@ -238,8 +269,19 @@ class Packhouse:
     ) -> tuple[subprocess.CompletedProcess[str], Path]:
         target = self.tmp / unique("pip-target")
         result = self._run(
-            [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check",
-             "--target", str(target), "--index-url", index_url, *requirements]
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "--target",
+                str(target),
+                "--index-url",
+                index_url,
+                *requirements,
+            ]
         )
         if check and result.returncode != 0:
             raise AssertionError(f"pip failed: {result.stdout}\n{result.stderr}")
@@ -251,8 +293,17 @@ class Packhouse:
         venv = self.tmp / unique("uv-venv")
         self._run([str(VENV_BIN / "uv"), "venv", "--quiet", str(venv)])
         result = self._run(
-            [str(VENV_BIN / "uv"), "pip", "install", "--no-cache", "--python",
-             str(venv / "bin" / "python"), "--index-url", index_url, *requirements]
+            [
+                str(VENV_BIN / "uv"),
+                "pip",
+                "install",
+                "--no-cache",
+                "--python",
+                str(venv / "bin" / "python"),
+                "--index-url",
+                index_url,
+                *requirements,
+            ]
         )
         if check and result.returncode != 0:
             raise AssertionError(f"uv failed: {result.stdout}\n{result.stderr}")
@@ -260,8 +311,13 @@ class Packhouse:
 
     def _run(self, command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            command, env=clean_env(), capture_output=True, text=True, timeout=300,
-            cwd=self.tmp, **kwargs,
+            command,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=self.tmp,
+            **kwargs,
         )
 
     # reading
@@ -281,7 +337,9 @@ class Packhouse:
 def installed(target: Path) -> set[str]:
     """``name==version`` of what pip put in a --target folder or a venv's site-packages."""
     found = set()
-    for dist_info in list(target.glob("*.dist-info")) + list(target.glob("lib/python*/site-packages/*.dist-info")):
+    for dist_info in list(target.glob("*.dist-info")) + list(
+        target.glob("lib/python*/site-packages/*.dist-info")
+    ):
         name, _, version = dist_info.name.removesuffix(".dist-info").partition("-")
         found.add(f"{name}=={version}")
     return found

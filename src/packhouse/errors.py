@@ -1,14 +1,14 @@
 """The one error tree of Packhouse; each surface maps it to its own format.
 
-    PackhouseError
-    ├── NotFound              no such index, project, file or user
-    ├── Conflict              the change clashes with what is there (name taken, filename reused)
-    ├── Invalid               bad input: names, versions, forms, archives, metadata
-    │   └── InvalidUpload     an upload the legacy API refuses
-    │       └── TooLarge      an upload over the configured size limit
-    ├── Unauthorized          no or wrong credentials
-    ├── Forbidden             known principal, not allowed
-    └── UpstreamUnavailable   an upstream index did not answer
+PackhouseError
+├── NotFound              no such index, project, file or user
+├── Conflict              the change clashes with what is there (name taken, filename reused)
+├── Invalid               bad input: names, versions, forms, archives, metadata
+│   └── InvalidUpload     an upload the legacy API refuses
+│       └── TooLarge      an upload over the configured size limit
+├── Unauthorized          no or wrong credentials
+├── Forbidden             known principal, not allowed
+└── UpstreamUnavailable   an upstream index did not answer
 """
 
 from __future__ import annotations

@@ -77,4 +77,3 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         project_info=ProjectInfoService(sessions=sessions, blobs=blobs),
         admin=AdminService(sessions=sessions, access=access, versions=versions, auth=auth),
     )
-

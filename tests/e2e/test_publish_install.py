@@ -21,9 +21,15 @@ def test_publish_with_every_client_and_install_with_pip_and_uv(ph: Packhouse) ->
     token = ph.token(user, index_a)
 
     ph.twine_upload(index_a, [ph.build(APP)], username="__token__", password=token)
-    ph.twine_upload(index_a, [ph.build(LIB_CORE, sdist=True)], username=user.name, password=user.password)
-    ph.uv_publish(index_a, [ph.build(LIB_EXTRA), ph.build(LIB_EXTRA, sdist=True)],
-                  username="__token__", password=token)
+    ph.twine_upload(
+        index_a, [ph.build(LIB_CORE, sdist=True)], username=user.name, password=user.password
+    )
+    ph.uv_publish(
+        index_a,
+        [ph.build(LIB_EXTRA), ph.build(LIB_EXTRA, sdist=True)],
+        username="__token__",
+        password=token,
+    )
 
     _, target = ph.pip_install(ph.index_url(index_a), "app")
     assert installed(target) == {"app==1.0", "lib_core==1.2", "lib_extra==0.5"}
@@ -44,7 +50,10 @@ def test_pages_parse_with_a_third_party_client_and_hashes_match(ph: Packhouse) -
     with PyPISimple(ph.index_url(index), accept=ACCEPT_JSON_ONLY) as client:
         page = client.get_project_page("lib-core")
         assert page.repository_version is not None
-        assert {p.filename for p in page.packages} == {LIB_CORE.wheel_filename, LIB_CORE.sdist_filename}
+        assert {p.filename for p in page.packages} == {
+            LIB_CORE.wheel_filename,
+            LIB_CORE.sdist_filename,
+        }
         for package in page.packages:
             assert package.requires_python == ">=3.8"
             assert package.has_metadata
@@ -109,4 +118,6 @@ def test_management_api_shows_an_index(ph: Packhouse) -> None:
     assert body["kind"] == "hosted"
     assert body["private"] is False
     assert body["version"] == 1
-    assert ph.http.get("/api/v1/indexes/nope").json() == {"detail": "no index named 'nope'; `packhouse index list` shows the indexes"}
+    assert ph.http.get("/api/v1/indexes/nope").json() == {
+        "detail": "no index named 'nope'; `packhouse index list` shows the indexes"
+    }

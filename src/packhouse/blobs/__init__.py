@@ -1,4 +1,4 @@
-"""The blob store port: content-addressed file storage, and ``open_store(url)`` to pick an adapter."""
+"""The blob store port: content-addressed file storage; ``open_store(url)`` picks an adapter."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+
 import typer
 
 from packhouse.cli import admin, serve
@@ -25,4 +26,3 @@ def main() -> None:
     except PackhouseError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         sys.exit(1)
-

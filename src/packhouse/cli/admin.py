@@ -20,7 +20,9 @@ from packhouse.services.admin import OPERATOR
 from packhouse.services.versions import Change
 from packhouse.wiring import Runtime, build
 
-index_app = typer.Typer(help="Create, list, show, delete and roll back indexes.", no_args_is_help=True)
+index_app = typer.Typer(
+    help="Create, list, show, delete and roll back indexes.", no_args_is_help=True
+)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 

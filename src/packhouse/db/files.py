@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -79,6 +80,10 @@ _LIVE_COLUMNS = (
 )
 
 
+def _live(row: Sequence[Any]) -> LiveFile:
+    return LiveFile(*row)
+
+
 class FileRepo:
     """Reads and writes file rows; never commits."""
 
@@ -95,7 +100,7 @@ class FileRepo:
         )
         if project is not None:
             query = query.where(IndexFileRow.project == project)
-        return [LiveFile(*row) for row in self.session.execute(query.order_by(IndexFileRow.id))]
+        return [_live(row) for row in self.session.execute(query.order_by(IndexFileRow.id))]
 
     def live_projects(self, index_id: int, version: int) -> Sequence[str]:
         query = (
@@ -139,7 +144,7 @@ class FileRepo:
             .limit(1)
         )
         row = self.session.execute(query).first()
-        return LiveFile(*row) if row else None
+        return _live(row) if row else None
 
     def ensure_distribution(self, new: NewDistribution) -> int:
         """The id of the content row for these bytes under this filename, made if missing."""
@@ -159,9 +164,7 @@ class FileRepo:
         }
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
-            insert(DistributionRow).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
-        )
+        self.session.execute(insert(DistributionRow).values(**values).on_conflict_do_nothing())
         return self.session.scalars(
             select(DistributionRow.id).where(
                 DistributionRow.sha256 == new.digests.sha256,
@@ -207,7 +210,11 @@ class FileRepo:
     ) -> None:
         self.session.add(
             YankRow(
-                index_id=index_id, project=project, version=version, reason=reason, added_in=added_in
+                index_id=index_id,
+                project=project,
+                version=version,
+                reason=reason,
+                added_in=added_in,
             )
         )
 

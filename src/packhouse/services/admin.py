@@ -89,7 +89,7 @@ class AdminService:
         with self._versions.begin(index, action="rollback", actor=principal.name) as draft:
             draft.restore(version)
             draft.summary = f"rollback to version {version}"
-        return _change(draft.number, draft.discarded, draft.summary)
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     def yank(
         self, principal: Principal, name: str, project: str, version: str, *, reason: str
@@ -99,7 +99,7 @@ class AdminService:
         with self._versions.begin(index, action="yank", actor=principal.name) as draft:
             draft.yank(*release, reason=reason)
             draft.summary = f"yank {release[0]} {release[1]}"
-        return _change(draft.number, draft.discarded, draft.summary)
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     def unyank(self, principal: Principal, name: str, project: str, version: str) -> Change:
         index = self._access.require(principal, Action.YANK, name)
@@ -107,14 +107,14 @@ class AdminService:
         with self._versions.begin(index, action="unyank", actor=principal.name) as draft:
             draft.unyank(*release)
             draft.summary = f"unyank {release[0]} {release[1]}"
-        return _change(draft.number, draft.discarded, draft.summary)
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     def delete_file(self, principal: Principal, name: str, filename: str) -> Change:
         index = self._access.require(principal, Action.DELETE_FILE, name)
         with self._versions.begin(index, action="delete", actor=principal.name) as draft:
             draft.remove_file(filename)
             draft.summary = f"delete {filename}"
-        return _change(draft.number, draft.discarded, draft.summary)
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     # accounts
 
@@ -125,7 +125,9 @@ class AdminService:
         password_hash = self._auth.hash_password(password) if password else None
         try:
             with self._sessions() as session, session.begin():
-                AccountRepo(session).add_user(user_name, password_hash=password_hash, is_admin=admin)
+                AccountRepo(session).add_user(
+                    user_name, password_hash=password_hash, is_admin=admin
+                )
         except IntegrityError:
             raise Conflict(f"a user named {name!r} already exists") from None
 
@@ -152,7 +154,9 @@ class AdminService:
         with self._sessions() as session, session.begin():
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
-            index_id = self._token_index(session, owner.id, owner.is_admin, index, role)
+            index_id = self._token_index(
+                session, owner.id, is_admin=owner.is_admin, index=index, role=role
+            )
             row = accounts.add_token(
                 owner.id,
                 index_id=index_id,
@@ -165,7 +169,7 @@ class AdminService:
 
     @staticmethod
     def _token_index(
-        session: Session, user_id: int, is_admin: bool, index: str | None, role: Role
+        session: Session, user_id: int, *, is_admin: bool, index: str | None, role: Role
     ) -> int | None:
         if index is None:
             return None
@@ -186,6 +190,5 @@ def _release(project: str, version: str) -> tuple[str, str]:
         raise Invalid(f"invalid version {version!r}: see PEP 440") from None
 
 
-def _change(number: int, discarded: bool, summary: str) -> Change:  # noqa: FBT001
+def _change(number: int, *, discarded: bool, summary: str) -> Change:
     return Change(version=None if discarded else number, summary=summary)
-

@@ -22,8 +22,8 @@ from packhouse.domain.roles import Principal, Role, TokenScope
 from packhouse.errors import Unauthorized
 
 #: Tokens start with this, so secret scanners can recognise leaked ones.
-TOKEN_PREFIX = "pkh_"
-TOKEN_USER = "__token__"
+TOKEN_PREFIX = "pkh_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_USER = "__token__"  # noqa: S105 - the user name twine and uv send with tokens
 #: last_used_at is written at most this often per token.
 _TOUCH_EVERY = timedelta(minutes=1)
 
@@ -65,7 +65,7 @@ class Credentials:
 
 
 class PasswordCache:
-    """Verified passwords, briefly: keyed by an HMAC of the pair, valid while the hash is unchanged."""
+    """Verified passwords, briefly: keyed by an HMAC of the pair; valid while the hash stands."""
 
     def __init__(self, *, ttl: float) -> None:
         self._ttl = ttl

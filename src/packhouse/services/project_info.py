@@ -86,7 +86,9 @@ class ProjectInfoService:
         stable = [v for v in ordered if not Version(v).is_prerelease and (project, v) not in yanks]
         return (stable or ordered)[-1]
 
-    def _info(self, files: Sequence[LiveFile], version: str, yanked: str | None) -> dict[str, object]:
+    def _info(
+        self, files: Sequence[LiveFile], version: str, yanked: str | None
+    ) -> dict[str, object]:
         first = files[0]
         info: dict[str, object] = {field: None for field in _INFO_FIELDS}
         info.update(

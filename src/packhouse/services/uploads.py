@@ -65,7 +65,9 @@ class UploadService:
     ) -> UploadResult:
         index = self._access.require(principal, Action.UPLOAD, index_name)
         if index.kind is not IndexKind.HOSTED:
-            raise InvalidUpload(f"index {index.name!r} is a {index.kind} index; upload to a hosted one")
+            raise InvalidUpload(
+                f"index {index.name!r} is a {index.kind} index; upload to a hosted one"
+            )
         dist = self._check(req)
         staged = self._blobs.stage(stream, max_size=self._max_upload_size)
         try:

@@ -30,9 +30,7 @@ class Draft:
         """End the draft without making a version (the change turned out to be a no-op)."""
         self.discarded = True
 
-    def add_file(
-        self, new: NewDistribution, *, uploader: str | None
-    ) -> None:
+    def add_file(self, new: NewDistribution, *, uploader: str | None) -> None:
         distribution_id = self.files.ensure_distribution(new)
         self.files.add_membership(
             self.index.id,
@@ -114,9 +112,7 @@ class Draft:
     def _require_release(self, project: str, version: str) -> None:
         files = self.files.live_files(self.index.id, self.number - 1, project=project)
         if not any(f.version == version for f in files):
-            raise NotFound(
-                f"no release {project} {version} in index {self.index.name!r}"
-            )
+            raise NotFound(f"no release {project} {version} in index {self.index.name!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ async def download(request: Request) -> Response:
     found = await run_in_threadpool(runtime_of(request).downloads.find, index, sha256, filename)
     headers = {
         "ETag": f'"{found.sha256}"',
-        "Cache-Control": ("private" if index.private else "public") + ", max-age=31536000, immutable",
+        "Cache-Control": ("private" if index.private else "public")
+        + ", max-age=31536000, immutable",
     }
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)

@@ -14,7 +14,9 @@ async def healthz(request: Request) -> Response:
     try:
         await run_in_threadpool(runtime_of(request).check)
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "detail": type(exc).__name__}, status_code=503
+        )
     return JSONResponse({"status": "ok"})
 
 
