@@ -1,0 +1,580 @@
+"""Bad uploads are refused with a 4xx and a one-line reason, and leave nothing behind.
+
+Each refusal is checked against a snapshot taken just before it: the index version, the
+project's Simple page, the index's project list, the set of stored blobs and the blob
+store's temporary folder must all be unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import random
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import Dist, corrupt_zip, make_sdist, make_wheel, truncate, write
+from tests.driver import Packhouse, ServerProcess, User, unique
+
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def digests_of(data: bytes) -> dict[str, str]:
+    return {
+        "sha256_digest": hashlib.sha256(data).hexdigest(),
+        "md5_digest": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "blake2_256_digest": hashlib.blake2b(data, digest_size=32).hexdigest(),
+    }
+
+
+def form_for(
+    name: str, version: str, filename: str, data: bytes, **overrides: str | None
+) -> dict[str, str]:
+    """The fields twine sends for a file; ``overrides`` replace (or, with None, drop) fields."""
+    filetype = "bdist_wheel" if filename.endswith(".whl") else "sdist"
+    fields = {
+        ":action": "file_upload",
+        "protocol_version": "1",
+        "metadata_version": "2.1",
+        "name": name,
+        "version": version,
+        "filetype": filetype,
+        "pyversion": "py3" if filetype == "bdist_wheel" else "source",
+        **digests_of(data),
+    }
+    for key, value in overrides.items():
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
+    return fields
+
+
+def post_upload(
+    url: str,
+    index: str,
+    *,
+    filename: str,
+    data: bytes,
+    fields: dict[str, str],
+    auth: tuple[str, str] | None,
+    timeout: float = 60,
+) -> httpx.Response:
+    with httpx.Client(base_url=url, timeout=timeout) as client:
+        return client.post(
+            f"/pypi/{index}/legacy/",
+            data=fields,
+            files={"content": (filename, data, "application/octet-stream")},
+            auth=auth,
+        )
+
+
+def wheel_with_metadata(module: str, version: str, metadata: bytes) -> bytes:
+    """A wheel whose .dist-info folder matches its filename but whose METADATA says anything."""
+    dist_info = f"{module}-{version}.dist-info"
+    files = {
+        f"{module}/__init__.py": b"X = 1\n",
+        f"{dist_info}/METADATA": metadata,
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, content in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(content)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path, content in files.items():
+            archive.writestr(path, content)
+    return buffer.getvalue()
+
+
+def deflated_wheel(dist: Dist) -> bytes:
+    """A wheel compressed as build tools compress them (ZIP_DEFLATED), with a sizeable module."""
+    rnd = random.Random(0)
+    source = "\n".join(f"X{i} = {rnd.random()!r}" for i in range(2000)) + "\n"
+    dist_info = f"{dist.module}-{dist.version}.dist-info"
+    files = {
+        f"{dist.module}/__init__.py": source.encode(),
+        f"{dist_info}/METADATA": dist.metadata(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/RECORD": b"",
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files.items():
+            archive.writestr(path, content)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an upload could change: listed state and stored state."""
+
+    index_version: int
+    project_status: int
+    project_files: tuple[tuple[str, str], ...] | None
+    projects: tuple[str, ...]
+    blobs: frozenset[str]
+    tmp_files: tuple[str, ...]
+
+
+def tmp_files(server: ServerProcess) -> tuple[str, ...]:
+    tmp = server.data_dir / "blobs" / "tmp"
+    return tuple(sorted(p.name for p in tmp.iterdir())) if tmp.exists() else ()
+
+
+def snapshot(ph: Packhouse, index: str, project: str) -> Snapshot:
+    info = ph.http.get(f"/api/v1/indexes/{index}")
+    assert info.status_code == 200, info.text
+    page = ph.simple_json(index, project)
+    assert page.status_code in (200, 404), page.text
+    files = None
+    if page.status_code == 200:
+        files = tuple(sorted((f["filename"], f["hashes"]["sha256"]) for f in page.json()["files"]))
+    listing = ph.http.get(f"/pypi/{index}/simple/", headers=JSON)
+    assert listing.status_code == 200, listing.text
+    projects = tuple(sorted(p["name"] for p in listing.json()["projects"]))
+    return Snapshot(
+        index_version=info.json()["version"],
+        project_status=page.status_code,
+        project_files=files,
+        projects=projects,
+        blobs=frozenset(ph.stored_blobs()),
+        tmp_files=tmp_files(ph.server),
+    )
+
+
+def assert_refused(
+    response: httpx.Response, status: int, message: str, *, what: str = "upload"
+) -> None:
+    assert response.status_code == status, (
+        f"{what}: expected {status}, got {response.status_code}: {response.text!r}"
+    )
+    assert 400 <= response.status_code < 500
+    text = response.text
+    assert text.strip(), f"{what}: empty error body"
+    assert "\n" not in text.strip(), f"{what}: error is not one line: {text!r}"
+    assert message.lower() in text.lower(), f"{what}: {message!r} not in {text!r}"
+
+
+# ---------------------------------------------------------------- the list of bad uploads
+
+
+@dataclass
+class Ctx:
+    ph: Packhouse
+    index: str
+    user: User
+    #: A fresh project name per test, so no other test's blobs can coincide with ours.
+    name: str
+
+    def dist(self, version: str = "1.0") -> Dist:
+        return Dist(self.name, version, module_source=f"NAME = {self.name!r}\n")
+
+
+@dataclass
+class Attempt:
+    filename: str
+    data: bytes
+    fields: dict[str, str]
+    #: "user" for the uploader's credentials, None for none, or an explicit pair.
+    auth: tuple[str, str] | str | None = "user"
+    #: The project whose page must stay unchanged.
+    project: str = ""
+
+
+@dataclass(frozen=True)
+class Bad:
+    id: str
+    build: Callable[[Ctx], Attempt]
+    status: int
+    message: str
+    #: Extra response checks.
+    check: Callable[[httpx.Response], None] = field(default=lambda _r: None)
+
+
+def _good_wheel(ctx: Ctx, **overrides: str | None) -> Attempt:
+    dist = ctx.dist()
+    data = make_wheel(dist)
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data, **overrides))
+
+
+def _good_sdist(ctx: Ctx, **overrides: str | None) -> Attempt:
+    dist = ctx.dist()
+    data = make_sdist(dist)
+    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data, **overrides))
+
+
+def no_auth(ctx: Ctx) -> Attempt:
+    attempt = _good_wheel(ctx)
+    attempt.auth = None
+    return attempt
+
+
+def wrong_password(ctx: Ctx) -> Attempt:
+    attempt = _good_wheel(ctx)
+    attempt.auth = (ctx.user.name, ctx.user.password + "-wrong")
+    return attempt
+
+
+def unknown_token(ctx: Ctx) -> Attempt:
+    attempt = _good_wheel(ctx)
+    attempt.auth = ("__token__", "pkh_" + "x" * 40)
+    return attempt
+
+
+def corrupt_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = corrupt_zip(make_wheel(dist))
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def corrupt_deflated_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = corrupt_zip(deflated_wheel(dist))
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def not_a_zip(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = b"this is not a zip file at all\n" * 10
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def truncated_sdist(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = truncate(make_sdist(dist))
+    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+
+
+def empty_file(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    return Attempt(dist.sdist_filename, b"", form_for(dist.name, dist.version, dist.sdist_filename, b""))
+
+
+def sha256_mismatch(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, sha256_digest=hashlib.sha256(b"other bytes").hexdigest())
+
+
+def md5_mismatch(ctx: Ctx) -> Attempt:
+    # the sha256 is right: every digest sent must match, not just the strongest
+    return _good_sdist(
+        ctx, md5_digest=hashlib.md5(b"other bytes", usedforsecurity=False).hexdigest()
+    )
+
+
+def md5_only_mismatch(ctx: Ctx) -> Attempt:
+    return _good_wheel(
+        ctx,
+        sha256_digest=None,
+        blake2_256_digest=None,
+        md5_digest=hashlib.md5(b"other bytes", usedforsecurity=False).hexdigest(),
+    )
+
+
+def no_digest(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, sha256_digest=None, md5_digest=None, blake2_256_digest=None)
+
+
+def form_name_mismatch(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, name="someone-else")
+
+
+def metadata_name_mismatch_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = wheel_with_metadata(
+        dist.module, dist.version, b"Metadata-Version: 2.1\nName: someone-else\nVersion: 1.0\n"
+    )
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def metadata_name_mismatch_sdist(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_sdist(Dist("someone-else", dist.version))
+    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+
+
+def form_version_mismatch(ctx: Ctx) -> Attempt:
+    return _good_sdist(ctx, version="2.0")
+
+
+def metadata_version_mismatch_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: 2.0\n".encode()
+    data = wheel_with_metadata(dist.module, dist.version, metadata)
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def metadata_version_mismatch_sdist(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_sdist(Dist(dist.name, "2.0"))
+    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+
+
+def invalid_form_version(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, version="one.point.oh")
+
+
+def invalid_filename_version(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    filename = f"{dist.module}-banana.tar.gz"
+    data = make_sdist(dist)
+    return Attempt(filename, data, form_for(dist.name, "banana", filename, data))
+
+
+def invalid_metadata_version(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: banana\n".encode()
+    data = wheel_with_metadata(dist.module, dist.version, metadata)
+    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+
+
+def exe_file(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    filename = f"{dist.module}-1.0.win32.exe"
+    data = b"MZ" + b"\0" * 200
+    return Attempt(filename, data, form_for(dist.name, "1.0", filename, data, filetype="bdist_wininst"))
+
+
+def egg_file(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    filename = f"{dist.module}-1.0-py3.11.egg"
+    data = make_wheel(dist)
+    return Attempt(filename, data, form_for(dist.name, "1.0", filename, data, filetype="bdist_egg"))
+
+
+def filetype_mismatch(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, filetype="sdist")
+
+
+def dotdot_path(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_sdist(dist)
+    filename = f"../{dist.sdist_filename}"
+    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+
+
+def nested_path(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_wheel(dist)
+    filename = f"a/{dist.wheel_filename}"
+    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+
+
+def absolute_path(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_wheel(dist)
+    filename = f"/tmp/{dist.wheel_filename}"
+    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+
+
+def backslash_path(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = make_wheel(dist)
+    filename = f"..\\{dist.wheel_filename}"
+    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+
+
+def reupload_different_content(ctx: Ctx) -> Attempt:
+    first = ctx.dist()
+    data = make_wheel(first)
+    ok = post_upload(
+        ctx.ph.url, ctx.index, filename=first.wheel_filename, data=data,
+        fields=form_for(first.name, first.version, first.wheel_filename, data), auth=ctx.user.auth,
+    )
+    assert ok.status_code == 200, ok.text
+    changed = Dist(first.name, first.version, module_source="CHANGED = True\n")
+    other = make_wheel(changed)
+    assert other != data and changed.wheel_filename == first.wheel_filename
+    return Attempt(first.wheel_filename, other, form_for(first.name, first.version, first.wheel_filename, other))
+
+
+def wrong_action(ctx: Ctx) -> Attempt:
+    return _good_wheel(ctx, **{":action": "remove_pkg"})
+
+
+def _challenges_basic(response: httpx.Response) -> None:
+    assert response.headers.get("www-authenticate", "").lower().startswith("basic"), response.headers
+
+
+BAD_UPLOADS = [
+    Bad("no-auth", no_auth, 401, "credentials", check=_challenges_basic),
+    Bad("wrong-password", wrong_password, 401, "wrong user name or password", check=_challenges_basic),
+    Bad("unknown-token", unknown_token, 401, "token", check=_challenges_basic),
+    Bad("corrupt-zip-wheel", corrupt_wheel, 400, "wheel"),
+    Bad("corrupt-deflated-wheel", corrupt_deflated_wheel, 400, "wheel"),
+    Bad("not-a-zip-wheel", not_a_zip, 400, "not a valid zip"),
+    Bad("truncated-targz-sdist", truncated_sdist, 400, "not a valid .tar.gz"),
+    Bad("empty-file", empty_file, 400, "empty"),
+    Bad("sha256-mismatch", sha256_mismatch, 400, "sha256_digest does not match"),
+    Bad("md5-mismatch", md5_mismatch, 400, "md5_digest does not match"),
+    Bad("md5-only-mismatch", md5_only_mismatch, 400, "md5_digest does not match"),
+    Bad("no-digest", no_digest, 400, "digest"),
+    Bad("name-form-vs-filename", form_name_mismatch, 400, "someone-else"),
+    Bad("name-metadata-vs-filename-wheel", metadata_name_mismatch_wheel, 400, "metadata names project"),
+    Bad("name-metadata-vs-filename-sdist", metadata_name_mismatch_sdist, 400, "metadata names project"),
+    Bad("version-form-vs-filename", form_version_mismatch, 400, "the form has version '2.0'"),
+    Bad("version-metadata-vs-filename-wheel", metadata_version_mismatch_wheel, 400, "metadata has version '2.0'"),
+    Bad("version-metadata-vs-filename-sdist", metadata_version_mismatch_sdist, 400, "metadata has version '2.0'"),
+    Bad("invalid-version-in-form", invalid_form_version, 400, "invalid version"),
+    Bad("invalid-version-in-filename", invalid_filename_version, 400, "invalid sdist filename"),
+    Bad("invalid-version-in-metadata", invalid_metadata_version, 400, "invalid core metadata"),
+    Bad("exe-file", exe_file, 400, "unsupported file type"),
+    Bad("egg-file", egg_file, 400, "unsupported file type"),
+    Bad("filetype-vs-filename", filetype_mismatch, 400, "filetype"),
+    Bad("path-dotdot", dotdot_path, 400, "not a path"),
+    Bad("path-nested", nested_path, 400, "not a path"),
+    Bad("path-absolute", absolute_path, 400, "not a path"),
+    Bad("path-backslash", backslash_path, 400, "not a path"),
+    Bad("reupload-different-content", reupload_different_content, 400, "already exists"),
+    Bad("unsupported-action", wrong_action, 400, ":action"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_UPLOADS, ids=[b.id for b in BAD_UPLOADS])
+def test_bad_upload_is_refused_and_leaves_nothing(ph: Packhouse, bad: Bad) -> None:
+    index = ph.create_index()
+    user = ph.uploader(index)
+    ctx = Ctx(ph, index, user, unique("bad"))
+    attempt = bad.build(ctx)
+    project = attempt.project or ctx.name
+    auth = user.auth if attempt.auth == "user" else attempt.auth
+    assert not isinstance(auth, str)
+
+    before = snapshot(ph, index, project)
+    response = post_upload(
+        ph.url, index, filename=attempt.filename, data=attempt.data, fields=attempt.fields, auth=auth
+    )
+    assert_refused(response, bad.status, bad.message, what=bad.id)
+    bad.check(response)
+    after = snapshot(ph, index, project)
+
+    assert after == before
+
+
+# ---------------------------------------------------------------- size limit
+
+
+def test_upload_over_the_size_limit_is_refused_with_413(tmp_path: Path) -> None:
+    limit = 20_000
+    rnd = random.Random(1)
+    noise = rnd.randbytes(30_000).hex()  # 60 000 incompressible-ish characters
+    with ServerProcess.start(
+        tmp_path / "data", env={"PACKHOUSE_MAX_UPLOAD_SIZE": str(limit)}
+    ) as server:
+        ph = Packhouse(server, tmp_path)
+        try:
+            index = ph.create_index()
+            user = ph.uploader(index)
+            dist = Dist(unique("big"), "1.0", module_source=f"NOISE = {noise!r}\n")
+            data = make_wheel(dist)
+            assert len(data) > limit
+
+            small = Dist(unique("small"), "1.0")
+            small_data = make_wheel(small)
+            assert len(small_data) < limit
+
+            before = snapshot(ph, index, dist.module)
+            response = post_upload(
+                ph.url, index, filename=dist.wheel_filename, data=data,
+                fields=form_for(dist.name, dist.version, dist.wheel_filename, data),
+                auth=user.auth,
+            )
+            assert_refused(response, 413, "larger than the limit", what="too large")
+            assert str(limit) in response.text
+            after = snapshot(ph, index, dist.module)
+            assert after == before
+            assert hashlib.sha256(data).hexdigest() not in after.blobs
+
+            # the same server still takes a file under the limit
+            ok = post_upload(
+                ph.url, index, filename=small.wheel_filename, data=small_data,
+                fields=form_for(small.name, small.version, small.wheel_filename, small_data),
+                auth=user.auth,
+            )
+            assert ok.status_code == 200, ok.text
+            assert hashlib.sha256(small_data).hexdigest() in ph.stored_blobs()
+        finally:
+            ph.http.close()
+
+
+# ---------------------------------------------------------------- idempotent re-upload
+
+
+@pytest.mark.parametrize("sdist", [False, True], ids=["wheel", "sdist"])
+def test_reuploading_an_identical_file_is_ok_and_makes_no_new_version(
+    ph: Packhouse, sdist: bool
+) -> None:
+    index = ph.create_index()
+    user = ph.uploader(index)
+    dist = Dist(unique("same"), "1.0")
+    data = make_sdist(dist) if sdist else make_wheel(dist)
+    filename = dist.sdist_filename if sdist else dist.wheel_filename
+    fields = form_for(dist.name, dist.version, filename, data)
+
+    first = post_upload(ph.url, index, filename=filename, data=data, fields=fields, auth=user.auth)
+    assert first.status_code == 200, first.text
+    before = snapshot(ph, index, dist.module.replace("_", "-"))
+    assert before.index_version == 1
+    assert before.project_files == ((filename, hashlib.sha256(data).hexdigest()),)
+
+    again = post_upload(ph.url, index, filename=filename, data=data, fields=fields, auth=user.auth)
+    assert 200 <= again.status_code < 300, again.text
+    assert "already uploaded" in again.text
+    assert snapshot(ph, index, dist.module.replace("_", "-")) == before
+
+
+# ---------------------------------------------------------------- through the real twine
+
+
+def test_twine_shows_the_refusal_for_a_reused_filename(ph: Packhouse) -> None:
+    index = ph.create_index()
+    user = ph.uploader(index)
+    dist = Dist(unique("twine-bad"), "1.0")
+    first = ph.build(dist)
+    ph.twine_upload(index, [first], username=user.name, password=user.password)
+    project = dist.module.replace("_", "-")
+    before = snapshot(ph, index, project)
+
+    other_dir = ph.tmp / "other"
+    other_dir.mkdir()
+    changed = write(
+        other_dir, dist.wheel_filename, make_wheel(Dist(dist.name, "1.0", module_source="Y = 2\n"))
+    )
+    result = ph.twine_upload(
+        index, [changed], username=user.name, password=user.password, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "400" in output, output
+    assert "already exists" in output, output
+    assert snapshot(ph, index, project) == before
+
+
+def test_twine_shows_the_refusal_for_a_wrong_password(ph: Packhouse) -> None:
+    index = ph.create_index()
+    user = ph.uploader(index)
+    dist = Dist(unique("twine-auth"), "1.0")
+    path = ph.build(dist)
+    project = dist.module.replace("_", "-")
+    before = snapshot(ph, index, project)
+
+    result = ph.twine_upload(
+        index, [path], username=user.name, password="not-the-password", check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "401" in output, output
+    assert "wrong user name or password" in output, output
+    assert snapshot(ph, index, project) == before
