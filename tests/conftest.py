@@ -44,7 +44,8 @@ def server(
 ) -> Iterator[ServerProcess]:
     """One server per backend for the session, with two worker processes; tests use own indexes."""
     data_dir = tmp_path_factory.mktemp(f"data-{backend}")
-    env = {}
+    # Every test connects from 127.0.0.1: the login throttle gets its own test and server.
+    env = {"PACKHOUSE_LOGIN_FAILURE_LIMIT": "100000"}
     if backend == "postgres":
         env["PACKHOUSE_DATABASE_URL"] = request.getfixturevalue("postgres_database")
     with ServerProcess.start(data_dir, env=env, workers=2) as proc:

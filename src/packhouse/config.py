@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_metadata_size: int = Field(default=4 * 1024 * 1024, gt=0)
     #: How long a verified password stays verified in memory, in seconds.
     credential_cache_seconds: float = Field(default=60.0, ge=0)
+    #: Failed logins one client may make within the window before it is refused (429).
+    login_failure_limit: int = Field(default=20, ge=0)
+    #: The sliding window for counting failed logins, in seconds.
+    login_failure_window: float = Field(default=300.0, gt=0)
     #: Entries in the in-memory page cache (per process).
     page_cache_entries: int = Field(default=4096, ge=0)
     #: Optional TOML file with the same keys (``PACKHOUSE_CONFIG``).

@@ -8,6 +8,7 @@ PackhouseError
 │       └── TooLarge      an upload over the configured size limit
 ├── Unauthorized          no or wrong credentials
 ├── Forbidden             known principal, not allowed
+├── Throttled             too many failed logins from one client
 └── UpstreamUnavailable   an upstream index did not answer
 """
 
@@ -48,6 +49,14 @@ class Unauthorized(PackhouseError):
 
 class Forbidden(PackhouseError):
     """The caller is known but lacks the permission."""
+
+
+class Throttled(PackhouseError):
+    """Too many failed logins from one client; retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UpstreamUnavailable(PackhouseError):

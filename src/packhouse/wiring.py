@@ -11,9 +11,10 @@ from packhouse.blobs import BlobStore, open_store
 from packhouse.config import Settings
 from packhouse.db import make_engine, make_sessionmaker, upgrade
 from packhouse.services.access import AccessService
-from packhouse.services.admin import AdminService
-from packhouse.services.auth import AuthService
+from packhouse.services.accounts import AccountService
+from packhouse.services.auth import AuthService, LoginThrottle
 from packhouse.services.downloads import DownloadService
+from packhouse.services.indexes import IndexAdmin
 from packhouse.services.pages import PageCache, PageService
 from packhouse.services.project_info import ProjectInfoService
 from packhouse.services.uploads import UploadService
@@ -35,7 +36,8 @@ class Runtime:
     pages: PageService
     downloads: DownloadService
     project_info: ProjectInfoService
-    admin: AdminService
+    indexes: IndexAdmin
+    accounts: AccountService
 
     def check(self) -> None:
         """Raise if the database or the blob store cannot be used."""
@@ -55,7 +57,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
     sessions = make_sessionmaker(engine)
     blobs = open_store(settings.resolved_storage_url)
     access = AccessService(sessions=sessions)
-    auth = AuthService(sessions=sessions, cache_seconds=settings.credential_cache_seconds)
+    auth = AuthService(
+        sessions=sessions,
+        cache_seconds=settings.credential_cache_seconds,
+        throttle=LoginThrottle(
+            limit=settings.login_failure_limit, window=settings.login_failure_window
+        ),
+    )
     versions = VersionService(sessions=sessions)
     return Runtime(
         settings=settings,
@@ -75,5 +83,6 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         pages=PageService(sessions=sessions, cache=PageCache(entries=settings.page_cache_entries)),
         downloads=DownloadService(sessions=sessions, blobs=blobs),
         project_info=ProjectInfoService(sessions=sessions, blobs=blobs),
-        admin=AdminService(sessions=sessions, access=access, versions=versions, auth=auth),
+        indexes=IndexAdmin(sessions=sessions, access=access, versions=versions),
+        accounts=AccountService(sessions=sessions, access=access, auth=auth),
     )

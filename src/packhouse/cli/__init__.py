@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from packhouse.cli import admin, serve
+from packhouse.cli import accounts, indexes, serve
+from packhouse.cli.options import global_options
 from packhouse.errors import PackhouseError
 
 app = typer.Typer(
@@ -16,8 +17,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.callback()(global_options)
 app.command("serve")(serve.serve)
-admin.register(app)
+app.add_typer(indexes.index_app, name="index")
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.team_app, name="team")
+app.add_typer(accounts.token_app, name="token")
+for command in (
+    accounts.grant,
+    accounts.revoke,
+    indexes.yank,
+    indexes.unyank,
+    indexes.remove,
+    indexes.audit,
+):
+    app.command(command.__name__)(command)
 
 
 def main() -> None:

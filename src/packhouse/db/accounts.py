@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from packhouse.db.tables import GrantRow, TeamMemberRow, TeamRow, TokenRow, UserRow
@@ -37,8 +37,39 @@ class AccountRepo:
         self.session.flush()
         return user
 
-    def find_team(self, name: str) -> TeamRow | None:
-        return self.session.scalar(select(TeamRow).where(TeamRow.name == name))
+    def list_users(self) -> Sequence[UserRow]:
+        return list(self.session.scalars(select(UserRow).order_by(UserRow.name)))
+
+    def remove_user(self, user_id: int) -> None:
+        self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+        )
+
+    def grants_on(self, index_id: int) -> Sequence[tuple[str, str, Role]]:
+        """``(kind, name, role)`` of every grant on an index; kind is ``user`` or ``team``."""
+        users = (
+            select(UserRow.name, GrantRow.role)
+            .join(GrantRow, GrantRow.user_id == UserRow.id)
+            .where(GrantRow.index_id == index_id)
+        )
+        teams = (
+            select(TeamRow.name, GrantRow.role)
+            .join(GrantRow, GrantRow.team_id == TeamRow.id)
+            .where(GrantRow.index_id == index_id)
+        )
+        found = [("user", name, Role(role)) for name, role in self.session.execute(users)]
+        found += [("team", name, Role(role)) for name, role in self.session.execute(teams)]
+        return sorted(found)
+
+    def remove_grant(
+        self, index_id: int, *, user_id: int | None = None, team_id: int | None = None
+    ) -> bool:
+        holder = GrantRow.user_id == user_id if user_id is not None else GrantRow.team_id == team_id
+        result = self.session.execute(delete(GrantRow).where(GrantRow.index_id == index_id, holder))
+        return bool(getattr(result, "rowcount", 0))
 
     def roles_of(self, user_id: int) -> dict[int, Role]:
         """The best role per index from the user's own grants and their teams' grants."""
@@ -99,4 +130,66 @@ class AccountRepo:
         )
 
     def tokens_of(self, user_id: int) -> Sequence[TokenRow]:
-        return list(self.session.scalars(select(TokenRow).where(TokenRow.user_id == user_id)))
+        query = select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
+        return list(self.session.scalars(query))
+
+    def token_by_id(self, token_id: int) -> TokenRow | None:
+        return self.session.get(TokenRow, token_id)
+
+    def revoke_token(self, token_id: int, moment: datetime) -> None:
+        self.session.execute(
+            update(TokenRow).where(TokenRow.id == token_id).values(revoked_at=moment)
+        )
+
+
+class TeamRepo:
+    """Teams and their members; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, name: str) -> TeamRow:
+        team = self.session.scalar(select(TeamRow).where(TeamRow.name == name))
+        if team is None:
+            raise NotFound(f"no team named {name!r}; create it with `packhouse team create`")
+        return team
+
+    def add(self, name: str) -> TeamRow:
+        team = TeamRow(name=name)
+        self.session.add(team)
+        self.session.flush()
+        return team
+
+    def list(self) -> Sequence[TeamRow]:
+        return list(self.session.scalars(select(TeamRow).order_by(TeamRow.name)))
+
+    def members(self, team_id: int) -> Sequence[str]:
+        query = (
+            select(UserRow.name)
+            .join(TeamMemberRow, TeamMemberRow.user_id == UserRow.id)
+            .where(TeamMemberRow.team_id == team_id)
+            .order_by(UserRow.name)
+        )
+        return list(self.session.scalars(query))
+
+    def add_member(self, team_id: int, user_id: int) -> bool:
+        exists = self.session.scalar(
+            select(TeamMemberRow.id).where(
+                TeamMemberRow.team_id == team_id, TeamMemberRow.user_id == user_id
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(TeamMemberRow(team_id=team_id, user_id=user_id))
+        return True
+
+    def remove_member(self, team_id: int, user_id: int) -> bool:
+        result = self.session.execute(
+            delete(TeamMemberRow).where(
+                TeamMemberRow.team_id == team_id, TeamMemberRow.user_id == user_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def remove(self, team_id: int) -> None:
+        self.session.execute(delete(TeamRow).where(TeamRow.id == team_id))

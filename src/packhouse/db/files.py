@@ -122,6 +122,15 @@ class FileRepo:
             query = query.where(YankRow.project == project)
         return {(p, v): reason for p, v, reason in self.session.execute(query)}
 
+    def has_uploaded(self, index_id: int, project: str, uploader: str) -> bool:
+        """Whether a user ever uploaded a file of this project to the index."""
+        query = select(IndexFileRow.id).where(
+            IndexFileRow.index_id == index_id,
+            IndexFileRow.project == project,
+            IndexFileRow.uploader == uploader,
+        )
+        return self.session.scalar(query.limit(1)) is not None
+
     def memberships_by_filename(self, index_id: int, filename: str) -> Sequence[tuple[str, bool]]:
         """``(sha256, live now)`` for every row that ever held this filename in the index."""
         query = (

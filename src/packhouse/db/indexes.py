@@ -50,6 +50,11 @@ class IndexRepo:
         self.session.flush()
         return to_index(row)
 
+    def set_private(self, index_id: int, *, private: bool) -> None:
+        self.session.execute(
+            update(IndexRow).where(IndexRow.id == index_id).values(private=private)
+        )
+
     def remove(self, index_id: int) -> None:
         self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
 

@@ -219,3 +219,23 @@ class TokenRow(Base):
     expires_at: Mapped[OptionalTimestamp]
     last_used_at: Mapped[OptionalTimestamp]
     revoked_at: Mapped[OptionalTimestamp]
+
+
+class AuditRow(Base):
+    """One recorded change or security event: who, what, when, from where."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_index", "index_name", "id"),)
+
+    id: Mapped[IntPK]
+    at: Mapped[Timestamp]
+    #: The user name (or ``operator`` for the server's CLI); None for anonymous callers.
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: What happened, e.g. ``upload``, ``grant``, ``token.revoke``, ``login.failed``.
+    action: Mapped[str] = mapped_column(String(64))
+    index_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: What it happened to, e.g. a filename, a user name, a token id.
+    target: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    #: The client's address, or ``cli``.
+    remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from packhouse.domain.names import IndexName
+
+T = TypeVar("T")
 
 
 class IndexKind(enum.StrEnum):
@@ -42,3 +45,27 @@ class IndexVersion:
     actor: str | None
     #: One line saying what changed.
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One recorded change or security event."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    index: str | None
+    target: str
+    detail: str
+    remote_addr: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a longer list."""
+
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int

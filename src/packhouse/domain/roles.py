@@ -39,10 +39,13 @@ class Action(enum.StrEnum):
 
     READ = "read"
     UPLOAD = "upload"
+    #: Yank or un-yank a release of a project the principal has uploaded to.
+    YANK_OWN = "yank-own"
     YANK = "yank"
     DELETE_FILE = "delete-file"
     ROLLBACK = "rollback"
     MANAGE_SETTINGS = "manage-settings"
+    READ_AUDIT = "read-audit"
     GRANT = "grant"
     DELETE_INDEX = "delete-index"
 
@@ -51,10 +54,12 @@ class Action(enum.StrEnum):
 REQUIRED_ROLE: Mapping[Action, Role] = {
     Action.READ: Role.READER,
     Action.UPLOAD: Role.UPLOADER,
+    Action.YANK_OWN: Role.UPLOADER,
     Action.YANK: Role.MAINTAINER,
     Action.DELETE_FILE: Role.MAINTAINER,
     Action.ROLLBACK: Role.MAINTAINER,
     Action.MANAGE_SETTINGS: Role.MAINTAINER,
+    Action.READ_AUDIT: Role.OWNER,
     Action.GRANT: Role.OWNER,
     Action.DELETE_INDEX: Role.OWNER,
 }
@@ -80,6 +85,8 @@ class Principal:
     roles: Mapping[int, Role] = field(default_factory=dict)
     #: Set when the caller authenticated with an API token.
     token: TokenScope | None = None
+    #: Where the request came from (``cli`` for the server's own CLI), for the audit log.
+    remote_addr: str | None = None
 
     def role_on(self, index_id: int) -> Role | None:
         """The effective role on an index, capped by the token's scope.
@@ -113,3 +120,7 @@ def can(principal: Principal | None, action: Action, *, index_id: int, private: 
         return False
     role = principal.role_on(index_id)
     return role is not None and role >= REQUIRED_ROLE[action]
+
+
+#: The server's operator, acting through the CLI on the server's own configuration.
+OPERATOR = Principal(user_id=0, name="operator", is_admin=True, remote_addr="cli")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from packhouse.db.indexes import IndexRepo
 from packhouse.domain.model import Index
 from packhouse.domain.roles import Action, Principal, can
-from packhouse.errors import Forbidden, Unauthorized
+from packhouse.errors import Forbidden, NotFound, Unauthorized
 
 
 class AccessService:
@@ -26,10 +26,26 @@ class AccessService:
         return index
 
     @staticmethod
+    def allows(principal: Principal | None, action: Action, index: Index) -> bool:
+        return can(principal, action, index_id=index.id, private=index.private)
+
+    @staticmethod
     def check(principal: Principal | None, action: Action, index: Index) -> None:
-        """Raise ``Unauthorized`` for anonymous callers, ``Forbidden`` for known ones."""
+        """Raise ``Unauthorized`` for anonymous callers, ``Forbidden`` for known ones.
+
+        A private index is invisible to callers who may not read it: anonymous callers are
+        asked for credentials (401, so pip and uv send them), known strangers get 404.
+        """
         if can(principal, action, index_id=index.id, private=index.private):
             return
+        if (
+            principal is not None
+            and index.private
+            and not can(principal, Action.READ, index_id=index.id, private=True)
+        ):
+            raise NotFound(
+                f"no index named {index.name!r}; `packhouse index list` shows the indexes"
+            )
         if principal is None:
             raise Unauthorized(
                 f"index {index.name!r} needs credentials to {action}: "

@@ -9,7 +9,8 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,9 +18,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from packhouse.db.accounts import AccountRepo
+from packhouse.db.audit import AuditRepo
 from packhouse.db.tables import UserRow
 from packhouse.domain.roles import Principal, Role, TokenScope
-from packhouse.errors import Unauthorized
+from packhouse.errors import Throttled, Unauthorized
 
 #: Tokens start with this, so secret scanners can recognise leaked ones.
 TOKEN_PREFIX = "pkh_"  # noqa: S105 - a public prefix, not a secret
@@ -101,28 +103,91 @@ class PasswordCache:
             self._entries[key] = (user.id, user.password_hash, time.monotonic() + self._ttl)
 
 
+class LoginThrottle:
+    """Counts failed logins per client in a sliding window; refuses the client past a limit."""
+
+    def __init__(self, *, limit: int, window: float) -> None:
+        self._limit = limit
+        self._window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str | None) -> None:
+        if client is None or self._limit <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            failures = self._failures.get(client)
+            if failures is None:
+                return
+            while failures and failures[0] <= now - self._window:
+                failures.popleft()
+            if len(failures) >= self._limit:
+                retry_after = int(failures[0] + self._window - now) + 1
+                raise Throttled(
+                    f"too many failed logins from this client; try again in {retry_after} s",
+                    retry_after=retry_after,
+                )
+
+    def failed(self, client: str | None) -> None:
+        if client is None:
+            return
+        with self._lock:
+            if len(self._failures) > 100_000:
+                self._failures.clear()
+            self._failures.setdefault(client, deque()).append(time.monotonic())
+
+
 class AuthService:
     """Turns Basic credentials into a Principal, and issues API tokens."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], cache_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        cache_seconds: float,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self._sessions = sessions
         self._hasher = PasswordHasher()
         self._cache = PasswordCache(ttl=cache_seconds)
+        self._throttle = throttle or LoginThrottle(limit=10, window=300)
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
 
-    def authenticate(self, header: str | None) -> Principal | None:
+    def authenticate(self, header: str | None, *, remote_addr: str | None) -> Principal | None:
         """The principal for an Authorization header; None without one; Unauthorized if wrong."""
         credentials = Credentials.from_header(header)
         if credentials is None:
             return None
+        self._throttle.check(remote_addr)
+        try:
+            with self._sessions() as session, session.begin():
+                accounts = AccountRepo(session)
+                if credentials.username == TOKEN_USER:
+                    principal = self._by_token(accounts, credentials.password)
+                else:
+                    principal = self._by_password(accounts, credentials)
+        except Unauthorized as failure:
+            self._record_failure(credentials.username, remote_addr, failure)
+            raise
+        return replace(principal, remote_addr=remote_addr)
+
+    def _record_failure(
+        self, username: str, remote_addr: str | None, failure: Unauthorized
+    ) -> None:
+        """Count and audit a failed login; the password or token itself is never recorded."""
+        self._throttle.failed(remote_addr)
         with self._sessions() as session, session.begin():
-            accounts = AccountRepo(session)
-            if credentials.username == TOKEN_USER:
-                return self._by_token(accounts, credentials.password)
-            return self._by_password(accounts, credentials)
+            AuditRepo(session).add(
+                "login.failed",
+                actor=None,
+                target=username[:64],
+                detail=failure.message,
+                remote_addr=remote_addr,
+            )
 
     def _by_password(self, accounts: AccountRepo, credentials: Credentials) -> Principal:
         user = accounts.find_user(credentials.username)

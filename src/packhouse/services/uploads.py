@@ -118,7 +118,7 @@ class UploadService:
     ) -> UploadResult:
         sha256 = staged.digests.sha256
         actor = principal.name if principal else None
-        with self._versions.begin(index, action="upload", actor=actor) as draft:
+        with self._versions.begin(index, action="upload", principal=principal) as draft:
             if self._already_there(draft.files, index, dist, sha256):
                 draft.discard()
                 return UploadResult(dist.filename, sha256, None)
@@ -126,6 +126,7 @@ class UploadService:
             metadata_sha256 = self._blobs.put_bytes(meta.raw)
             draft.add_file(_new_distribution(dist, meta, staged, metadata_sha256), uploader=actor)
             draft.summary = f"upload {dist.filename}"
+            draft.target = dist.filename
         return UploadResult(dist.filename, sha256, draft.number)
 
     @staticmethod

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from packhouse.db.audit import AuditRepo
 from packhouse.db.files import FileRepo, NewDistribution
 from packhouse.db.indexes import IndexRepo
 from packhouse.domain.model import Index
+from packhouse.domain.roles import Principal
 from packhouse.errors import Invalid, NotFound
 
 
@@ -24,6 +26,8 @@ class Draft:
         self.number = number
         self.files = FileRepo(session)
         self.summary = ""
+        #: What the change was about, for the audit log (a filename, a release).
+        self.target = ""
         self.discarded = False
 
     def discard(self) -> None:
@@ -131,7 +135,9 @@ class VersionService:
         self._sessions = sessions
 
     @contextmanager
-    def begin(self, index: Index, *, action: str, actor: str | None) -> Iterator[Draft]:
+    def begin(self, index: Index, *, action: str, principal: Principal | None) -> Iterator[Draft]:
+        """A draft of version N+1; committed with its audit entry, or discarded on error."""
+        actor = principal.name if principal else None
         session = self._sessions()
         try:
             session.begin()
@@ -144,6 +150,14 @@ class VersionService:
                 return
             indexes.record_version(
                 index.id, number, action=action, actor=actor, summary=draft.summary
+            )
+            AuditRepo(session).add(
+                action,
+                actor=actor,
+                index=index.name,
+                target=draft.target,
+                detail=f"version {number}: {draft.summary}",
+                remote_addr=principal.remote_addr if principal else None,
             )
             session.commit()
         except BaseException:

@@ -20,7 +20,8 @@ async def principal_of(conn: HTTPConnection) -> Principal | None:
     header = conn.headers.get("authorization")
     if header is None:
         return None
-    return await run_in_threadpool(runtime_of(conn).auth.authenticate, header)
+    client = conn.client.host if conn.client else None
+    return await run_in_threadpool(runtime_of(conn).auth.authenticate, header, remote_addr=client)
 
 
 async def readable_index(conn: HTTPConnection, name: str) -> Index:

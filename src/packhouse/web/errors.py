@@ -11,6 +11,7 @@ from packhouse.errors import (
     Invalid,
     NotFound,
     PackhouseError,
+    Throttled,
     TooLarge,
     Unauthorized,
     UpstreamUnavailable,
@@ -26,6 +27,7 @@ STATUS: tuple[tuple[type[PackhouseError], int], ...] = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotAcceptable, 406),
+    (Throttled, 429),
     (UpstreamUnavailable, 502),
 )
 
@@ -40,7 +42,11 @@ def status_of(error: PackhouseError) -> int:
 
 
 def _headers(error: PackhouseError) -> dict[str, str]:
-    return dict(CHALLENGE) if isinstance(error, Unauthorized) else {}
+    if isinstance(error, Unauthorized):
+        return dict(CHALLENGE)
+    if isinstance(error, Throttled):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def plain_error(error: PackhouseError) -> Response:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from packhouse import __version__
 from packhouse.errors import PackhouseError
-from packhouse.web.api import indexes
+from packhouse.web.api import accounts, indexes, projects
+from packhouse.web.api.schemas import ErrorOut
 from packhouse.web.errors import handle_json
+
+#: Every operation may answer these, with ``{"detail": "..."}``.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "Invalid input"),
+        (401, "Credentials missing or wrong"),
+        (403, "Not allowed"),
+        (404, "Not found (or not visible to the caller)"),
+        (409, "Conflicts with existing state"),
+        (429, "Too many failed logins"),
+    )
+}
 
 
 def create_api() -> FastAPI:
@@ -17,7 +33,9 @@ def create_api() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        responses=ERRORS,
     )
     api.add_exception_handler(PackhouseError, handle_json)
-    api.include_router(indexes.router)
+    for module in (indexes, projects, accounts):
+        api.include_router(module.router)
     return api

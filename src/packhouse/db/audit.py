@@ -1,0 +1,64 @@
+"""AuditRepo: the append-only log of changes and security events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from packhouse.db.tables import AuditRow
+from packhouse.domain.model import AuditEntry
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        index=row.index_name,
+        target=row.target,
+        detail=row.detail,
+        remote_addr=row.remote_addr,
+    )
+
+
+class AuditRepo:
+    """Appends and reads audit rows; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        action: str,
+        *,
+        actor: str | None,
+        index: str | None = None,
+        target: str = "",
+        detail: str = "",
+        remote_addr: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditRow(
+                actor=actor,
+                action=action,
+                index_name=index,
+                target=target,
+                detail=detail,
+                remote_addr=remote_addr,
+            )
+        )
+
+    def page(
+        self, *, index: str | None, offset: int, limit: int
+    ) -> tuple[Sequence[AuditEntry], int]:
+        """Newest first; ``index=None`` reads the whole log."""
+        query = select(AuditRow)
+        count = select(func.count()).select_from(AuditRow)
+        if index is not None:
+            query = query.where(AuditRow.index_name == index)
+            count = count.where(AuditRow.index_name == index)
+        rows = self.session.scalars(query.order_by(AuditRow.id.desc()).offset(offset).limit(limit))
+        return [_entry(row) for row in rows], self.session.scalar(count) or 0

@@ -1,0 +1,230 @@
+"""Index operations shared by the CLI and the REST API: settings, versions, files, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from packhouse.db.accounts import AccountRepo
+from packhouse.db.audit import AuditRepo
+from packhouse.db.files import FileRepo, LiveFile
+from packhouse.db.indexes import IndexRepo
+from packhouse.domain.model import AuditEntry, Index, IndexKind, IndexVersion, Page
+from packhouse.domain.names import parse_index_name, parse_project_name
+from packhouse.domain.roles import Action, Principal, Role
+from packhouse.errors import Conflict, Forbidden, Invalid, NotFound
+from packhouse.services.access import AccessService
+from packhouse.services.versions import Change, VersionService
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFiles:
+    """A project's live files in an index version, with the yanked releases."""
+
+    name: str
+    files: Sequence[LiveFile]
+    #: ``{version: reason}`` of the yanked releases.
+    yanked: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    """What changed between two index versions."""
+
+    old: int
+    new: int
+    added: Sequence[str]
+    removed: Sequence[str]
+    yanked: Sequence[str]
+    unyanked: Sequence[str]
+
+
+class IndexAdmin:
+    """Index management; every operation checks permissions through the one AccessService."""
+
+    def __init__(
+        self, *, sessions: sessionmaker[Session], access: AccessService, versions: VersionService
+    ) -> None:
+        self._sessions = sessions
+        self._access = access
+        self._versions = versions
+
+    # indexes
+
+    def create(self, principal: Principal, name: str, *, kind: IndexKind, private: bool) -> Index:
+        """Create an index; its creator (unless the operator) becomes its owner."""
+        index_name = parse_index_name(name)
+        if kind is not IndexKind.HOSTED:
+            raise Invalid(f"{kind} indexes are not supported yet; create a hosted index")
+        try:
+            with self._sessions() as session, session.begin():
+                index = IndexRepo(session).add(index_name, kind=kind, private=private)
+                if principal.user_id:
+                    AccountRepo(session).set_grant(index.id, Role.OWNER, user_id=principal.user_id)
+                _audit(session, principal, "index.create", index_name, detail=f"private={private}")
+        except IntegrityError:
+            raise Conflict(f"an index named {name!r} already exists; pick another name") from None
+        return index
+
+    def visible(self, principal: Principal | None) -> Sequence[Index]:
+        """The indexes a principal may read."""
+        with self._sessions() as session:
+            indexes = IndexRepo(session).list()
+        return [i for i in indexes if self._access.allows(principal, Action.READ, i)]
+
+    def show(self, principal: Principal | None, name: str) -> Index:
+        return self._access.require(principal, Action.READ, name)
+
+    def update(self, principal: Principal, name: str, *, private: bool | None) -> Index:
+        index = self._access.require(principal, Action.MANAGE_SETTINGS, name)
+        with self._sessions() as session, session.begin():
+            if private is not None and private != index.private:
+                IndexRepo(session).set_private(index.id, private=private)
+                _audit(session, principal, "index.update", index.name, detail=f"private={private}")
+        return self._access.index(name)
+
+    def delete(self, principal: Principal, name: str) -> None:
+        index = self._access.require(principal, Action.DELETE_INDEX, name)
+        with self._sessions() as session, session.begin():
+            IndexRepo(session).remove(index.id)
+            _audit(session, principal, "index.delete", index.name)
+
+    # versions
+
+    def versions(
+        self, principal: Principal | None, name: str, *, offset: int = 0, limit: int = 1000
+    ) -> Page[IndexVersion]:
+        index = self._access.require(principal, Action.READ, name)
+        with self._sessions() as session:
+            found = IndexRepo(session).versions(index.id)
+        return Page(tuple(found[offset : offset + limit]), len(found), offset, limit)
+
+    def diff(self, principal: Principal | None, name: str, old: int, new: int) -> VersionDiff:
+        index = self._access.require(principal, Action.READ, name)
+        for number in (old, new):
+            if not 0 <= number <= index.version:
+                raise NotFound(f"index {name!r} has no version {number}")
+        with self._sessions() as session:
+            repo = FileRepo(session)
+            before = {f.filename for f in repo.live_files(index.id, old)}
+            after = {f.filename for f in repo.live_files(index.id, new)}
+            yanks_before = {f"{p} {v}" for p, v in repo.live_yanks(index.id, old)}
+            yanks_after = {f"{p} {v}" for p, v in repo.live_yanks(index.id, new)}
+        return VersionDiff(
+            old=old,
+            new=new,
+            added=sorted(after - before),
+            removed=sorted(before - after),
+            yanked=sorted(yanks_after - yanks_before),
+            unyanked=sorted(yanks_before - yanks_after),
+        )
+
+    def rollback(self, principal: Principal, name: str, version: int) -> Change:
+        index = self._access.require(principal, Action.ROLLBACK, name)
+        with self._versions.begin(index, action="rollback", principal=principal) as draft:
+            draft.restore(version)
+            draft.summary = f"rollback to version {version}"
+            draft.target = f"version {version}"
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
+
+    # projects and files
+
+    def projects(
+        self, principal: Principal | None, name: str, *, offset: int = 0, limit: int = 100
+    ) -> Page[str]:
+        index = self._access.require(principal, Action.READ, name)
+        with self._sessions() as session:
+            found = FileRepo(session).live_projects(index.id, index.version)
+        return Page(tuple(found[offset : offset + limit]), len(found), offset, limit)
+
+    def project(self, principal: Principal | None, name: str, project: str) -> ProjectFiles:
+        index = self._access.require(principal, Action.READ, name)
+        normalized = parse_project_name(project)
+        with self._sessions() as session:
+            repo = FileRepo(session)
+            files = repo.live_files(index.id, index.version, project=normalized)
+            yanks = repo.live_yanks(index.id, index.version, project=normalized)
+        if not files:
+            raise NotFound(f"no project {normalized!r} in index {name!r}")
+        return ProjectFiles(normalized, files, {v: reason for (_p, v), reason in yanks.items()})
+
+    def yank(
+        self, principal: Principal, name: str, project: str, version: str, *, reason: str
+    ) -> Change:
+        release = _release(project, version)
+        index = self._may_yank(principal, name, release[0])
+        with self._versions.begin(index, action="yank", principal=principal) as draft:
+            draft.yank(*release, reason=reason)
+            draft.summary = draft.target = f"yank {release[0]} {release[1]}"
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
+
+    def unyank(self, principal: Principal, name: str, project: str, version: str) -> Change:
+        release = _release(project, version)
+        index = self._may_yank(principal, name, release[0])
+        with self._versions.begin(index, action="unyank", principal=principal) as draft:
+            draft.unyank(*release)
+            draft.summary = draft.target = f"unyank {release[0]} {release[1]}"
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
+
+    def delete_file(self, principal: Principal, name: str, filename: str) -> Change:
+        index = self._access.require(principal, Action.DELETE_FILE, name)
+        with self._versions.begin(index, action="delete", principal=principal) as draft:
+            draft.remove_file(filename)
+            draft.summary = f"delete {filename}"
+            draft.target = filename
+        return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
+
+    def _may_yank(self, principal: Principal, name: str, project: str) -> Index:
+        """Maintainers yank anything; uploaders yank the projects they have uploaded to."""
+        index = self._access.index(name)
+        if self._access.allows(principal, Action.YANK_OWN, index) and not self._access.allows(
+            principal, Action.YANK, index
+        ):
+            with self._sessions() as session:
+                if FileRepo(session).has_uploaded(index.id, project, principal.name):
+                    return index
+        self._access.check(principal, Action.YANK, index)
+        return index
+
+    # audit
+
+    def audit(
+        self, principal: Principal, name: str | None, *, offset: int = 0, limit: int = 100
+    ) -> Page[AuditEntry]:
+        """An index's log for its owners, or the whole log (``name=None``) for admins."""
+        if name is None:
+            if not principal.is_admin:
+                raise Forbidden("only admins read the whole audit log; read an index's log")
+        else:
+            self._access.require(principal, Action.READ_AUDIT, name)
+        with self._sessions() as session:
+            entries, total = AuditRepo(session).page(index=name, offset=offset, limit=limit)
+        return Page(tuple(entries), total, offset, limit)
+
+
+def _audit(
+    session: Session, principal: Principal, action: str, index: str, *, detail: str = ""
+) -> None:
+    AuditRepo(session).add(
+        action,
+        actor=principal.name,
+        index=index,
+        target=index,
+        detail=detail,
+        remote_addr=principal.remote_addr,
+    )
+
+
+def _release(project: str, version: str) -> tuple[str, str]:
+    try:
+        return parse_project_name(project), str(Version(version))
+    except InvalidVersion:
+        raise Invalid(f"invalid version {version!r}: see PEP 440") from None
+
+
+def _change(number: int, *, discarded: bool, summary: str) -> Change:
+    return Change(version=None if discarded else number, summary=summary)
