@@ -90,10 +90,14 @@ class ServerProcess:
                 command, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         server = cls(proc, f"http://127.0.0.1:{port}", data_dir, full_env, log)
-        server.wait_ready()
+        try:
+            server.wait_ready()
+        except BaseException:
+            server.stop()  # never leave a half-started server behind
+            raise
         return server
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

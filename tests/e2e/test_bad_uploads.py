@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import random
+import struct
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from packaging.utils import canonicalize_name
 
 from tests.builders import Dist, corrupt_zip, make_sdist, make_wheel, truncate, write
 from tests.driver import Packhouse, ServerProcess, User, unique
@@ -37,7 +39,7 @@ def digests_of(data: bytes) -> dict[str, str]:
 
 
 def form_for(
-    name: str, version: str, filename: str, data: bytes, **overrides: str | None
+    name: str, version: str, filename: str, data: bytes, /, **overrides: str | None
 ) -> dict[str, str]:
     """The fields twine sends for a file; ``overrides`` replace (or, with None, drop) fields."""
     filetype = "bdist_wheel" if filename.endswith(".whl") else "sdist"
@@ -69,12 +71,11 @@ def post_upload(
     auth: tuple[str, str] | None,
     timeout: float = 60,
 ) -> httpx.Response:
-    with httpx.Client(base_url=url, timeout=timeout) as client:
+    with httpx.Client(base_url=url, timeout=timeout, auth=auth) as client:
         return client.post(
             f"/pypi/{index}/legacy/",
             data=fields,
             files={"content": (filename, data, "application/octet-stream")},
-            auth=auth,
         )
 
 
@@ -101,7 +102,7 @@ def wheel_with_metadata(module: str, version: str, metadata: bytes) -> bytes:
 
 def deflated_wheel(dist: Dist) -> bytes:
     """A wheel compressed as build tools compress them (ZIP_DEFLATED), with a sizeable module."""
-    rnd = random.Random(0)
+    rnd = random.Random(0)  # noqa: S311 - reproducible test data, not secrets
     source = "\n".join(f"X{i} = {rnd.random()!r}" for i in range(2000)) + "\n"
     dist_info = f"{dist.module}-{dist.version}.dist-info"
     files = {
@@ -137,7 +138,7 @@ def tmp_files(server: ServerProcess) -> tuple[str, ...]:
 def snapshot(ph: Packhouse, index: str, project: str) -> Snapshot:
     info = ph.http.get(f"/api/v1/indexes/{index}")
     assert info.status_code == 200, info.text
-    page = ph.simple_json(index, project)
+    page = ph.simple_json(index, canonicalize_name(project))
     assert page.status_code in (200, 404), page.text
     files = None
     if page.status_code == 200:
@@ -204,16 +205,23 @@ class Bad:
     check: Callable[[httpx.Response], None] = field(default=lambda _r: None)
 
 
+def attempt(
+    name: str, version: str, filename: str, data: bytes, /, **overrides: str | None
+) -> Attempt:
+    """An upload of ``data`` as ``filename`` with the fields twine would send, give or take."""
+    return Attempt(filename, data, form_for(name, version, filename, data, **overrides))
+
+
 def _good_wheel(ctx: Ctx, **overrides: str | None) -> Attempt:
     dist = ctx.dist()
     data = make_wheel(dist)
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data, **overrides))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data, **overrides)
 
 
 def _good_sdist(ctx: Ctx, **overrides: str | None) -> Attempt:
     dist = ctx.dist()
     data = make_sdist(dist)
-    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data, **overrides))
+    return attempt(dist.name, dist.version, dist.sdist_filename, data, **overrides)
 
 
 def no_auth(ctx: Ctx) -> Attempt:
@@ -237,30 +245,56 @@ def unknown_token(ctx: Ctx) -> Attempt:
 def corrupt_wheel(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = corrupt_zip(make_wheel(dist))
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def corrupt_deflated_wheel(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = corrupt_zip(deflated_wheel(dist))
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
+
+
+def _patch_zip_headers(data: bytes, *, flags: int = 0, method: int | None = None) -> bytes:
+    """Set general-purpose flag bits and/or the compression method in every zip header."""
+    out = bytearray(data)
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = out.find(signature)
+        while at != -1:
+            old = struct.unpack_from("<H", out, at + flag_at)[0]
+            struct.pack_into("<H", out, at + flag_at, old | flags)
+            if method is not None:
+                struct.pack_into("<H", out, at + method_at, method)
+            at = out.find(signature, at + 4)
+    return bytes(out)
+
+
+def unsupported_compression_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = _patch_zip_headers(make_wheel(dist), method=99)  # 99: AES, which zipfile cannot read
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
+
+
+def encrypted_wheel(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    data = _patch_zip_headers(make_wheel(dist), flags=0x1)  # "encrypted" flag on every entry
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def not_a_zip(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = b"this is not a zip file at all\n" * 10
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def truncated_sdist(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = truncate(make_sdist(dist))
-    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+    return attempt(dist.name, dist.version, dist.sdist_filename, data)
 
 
 def empty_file(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
-    return Attempt(dist.sdist_filename, b"", form_for(dist.name, dist.version, dist.sdist_filename, b""))
+    return attempt(dist.name, dist.version, dist.sdist_filename, b"")
 
 
 def sha256_mismatch(ctx: Ctx) -> Attempt:
@@ -296,13 +330,13 @@ def metadata_name_mismatch_wheel(ctx: Ctx) -> Attempt:
     data = wheel_with_metadata(
         dist.module, dist.version, b"Metadata-Version: 2.1\nName: someone-else\nVersion: 1.0\n"
     )
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def metadata_name_mismatch_sdist(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_sdist(Dist("someone-else", dist.version))
-    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+    return attempt(dist.name, dist.version, dist.sdist_filename, data)
 
 
 def form_version_mismatch(ctx: Ctx) -> Attempt:
@@ -313,13 +347,13 @@ def metadata_version_mismatch_wheel(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: 2.0\n".encode()
     data = wheel_with_metadata(dist.module, dist.version, metadata)
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def metadata_version_mismatch_sdist(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_sdist(Dist(dist.name, "2.0"))
-    return Attempt(dist.sdist_filename, data, form_for(dist.name, dist.version, dist.sdist_filename, data))
+    return attempt(dist.name, dist.version, dist.sdist_filename, data)
 
 
 def invalid_form_version(ctx: Ctx) -> Attempt:
@@ -330,28 +364,28 @@ def invalid_filename_version(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     filename = f"{dist.module}-banana.tar.gz"
     data = make_sdist(dist)
-    return Attempt(filename, data, form_for(dist.name, "banana", filename, data))
+    return attempt(dist.name, "banana", filename, data)
 
 
 def invalid_metadata_version(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: banana\n".encode()
     data = wheel_with_metadata(dist.module, dist.version, metadata)
-    return Attempt(dist.wheel_filename, data, form_for(dist.name, dist.version, dist.wheel_filename, data))
+    return attempt(dist.name, dist.version, dist.wheel_filename, data)
 
 
 def exe_file(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     filename = f"{dist.module}-1.0.win32.exe"
     data = b"MZ" + b"\0" * 200
-    return Attempt(filename, data, form_for(dist.name, "1.0", filename, data, filetype="bdist_wininst"))
+    return attempt(dist.name, "1.0", filename, data, filetype="bdist_wininst")
 
 
 def egg_file(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     filename = f"{dist.module}-1.0-py3.11.egg"
     data = make_wheel(dist)
-    return Attempt(filename, data, form_for(dist.name, "1.0", filename, data, filetype="bdist_egg"))
+    return attempt(dist.name, "1.0", filename, data, filetype="bdist_egg")
 
 
 def filetype_mismatch(ctx: Ctx) -> Attempt:
@@ -362,42 +396,47 @@ def dotdot_path(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_sdist(dist)
     filename = f"../{dist.sdist_filename}"
-    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+    return attempt(dist.name, dist.version, filename, data)
 
 
 def nested_path(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_wheel(dist)
     filename = f"a/{dist.wheel_filename}"
-    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+    return attempt(dist.name, dist.version, filename, data)
 
 
 def absolute_path(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_wheel(dist)
     filename = f"/tmp/{dist.wheel_filename}"
-    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+    return attempt(dist.name, dist.version, filename, data)
 
 
 def backslash_path(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     data = make_wheel(dist)
     filename = f"..\\{dist.wheel_filename}"
-    return Attempt(filename, data, form_for(dist.name, dist.version, filename, data))
+    return attempt(dist.name, dist.version, filename, data)
 
 
 def reupload_different_content(ctx: Ctx) -> Attempt:
     first = ctx.dist()
     data = make_wheel(first)
     ok = post_upload(
-        ctx.ph.url, ctx.index, filename=first.wheel_filename, data=data,
-        fields=form_for(first.name, first.version, first.wheel_filename, data), auth=ctx.user.auth,
+        ctx.ph.url,
+        ctx.index,
+        filename=first.wheel_filename,
+        data=data,
+        fields=form_for(first.name, first.version, first.wheel_filename, data),
+        auth=ctx.user.auth,
     )
     assert ok.status_code == 200, ok.text
     changed = Dist(first.name, first.version, module_source="CHANGED = True\n")
     other = make_wheel(changed)
-    assert other != data and changed.wheel_filename == first.wheel_filename
-    return Attempt(first.wheel_filename, other, form_for(first.name, first.version, first.wheel_filename, other))
+    assert other != data
+    assert changed.wheel_filename == first.wheel_filename
+    return attempt(first.name, first.version, first.wheel_filename, other)
 
 
 def wrong_action(ctx: Ctx) -> Attempt:
@@ -405,15 +444,25 @@ def wrong_action(ctx: Ctx) -> Attempt:
 
 
 def _challenges_basic(response: httpx.Response) -> None:
-    assert response.headers.get("www-authenticate", "").lower().startswith("basic"), response.headers
+    assert response.headers.get("www-authenticate", "").lower().startswith("basic"), (
+        response.headers
+    )
 
 
 BAD_UPLOADS = [
     Bad("no-auth", no_auth, 401, "credentials", check=_challenges_basic),
-    Bad("wrong-password", wrong_password, 401, "wrong user name or password", check=_challenges_basic),
+    Bad(
+        "wrong-password",
+        wrong_password,
+        401,
+        "wrong user name or password",
+        check=_challenges_basic,
+    ),
     Bad("unknown-token", unknown_token, 401, "token", check=_challenges_basic),
     Bad("corrupt-zip-wheel", corrupt_wheel, 400, "wheel"),
     Bad("corrupt-deflated-wheel", corrupt_deflated_wheel, 400, "wheel"),
+    Bad("unsupported-compression-wheel", unsupported_compression_wheel, 400, "wheel"),
+    Bad("encrypted-wheel", encrypted_wheel, 400, "wheel"),
     Bad("not-a-zip-wheel", not_a_zip, 400, "not a valid zip"),
     Bad("truncated-targz-sdist", truncated_sdist, 400, "not a valid .tar.gz"),
     Bad("empty-file", empty_file, 400, "empty"),
@@ -422,11 +471,31 @@ BAD_UPLOADS = [
     Bad("md5-only-mismatch", md5_only_mismatch, 400, "md5_digest does not match"),
     Bad("no-digest", no_digest, 400, "digest"),
     Bad("name-form-vs-filename", form_name_mismatch, 400, "someone-else"),
-    Bad("name-metadata-vs-filename-wheel", metadata_name_mismatch_wheel, 400, "metadata names project"),
-    Bad("name-metadata-vs-filename-sdist", metadata_name_mismatch_sdist, 400, "metadata names project"),
+    Bad(
+        "name-metadata-vs-filename-wheel",
+        metadata_name_mismatch_wheel,
+        400,
+        "metadata names project",
+    ),
+    Bad(
+        "name-metadata-vs-filename-sdist",
+        metadata_name_mismatch_sdist,
+        400,
+        "metadata names project",
+    ),
     Bad("version-form-vs-filename", form_version_mismatch, 400, "the form has version '2.0'"),
-    Bad("version-metadata-vs-filename-wheel", metadata_version_mismatch_wheel, 400, "metadata has version '2.0'"),
-    Bad("version-metadata-vs-filename-sdist", metadata_version_mismatch_sdist, 400, "metadata has version '2.0'"),
+    Bad(
+        "version-metadata-vs-filename-wheel",
+        metadata_version_mismatch_wheel,
+        400,
+        "metadata has version '2.0'",
+    ),
+    Bad(
+        "version-metadata-vs-filename-sdist",
+        metadata_version_mismatch_sdist,
+        400,
+        "metadata has version '2.0'",
+    ),
     Bad("invalid-version-in-form", invalid_form_version, 400, "invalid version"),
     Bad("invalid-version-in-filename", invalid_filename_version, 400, "invalid sdist filename"),
     Bad("invalid-version-in-metadata", invalid_metadata_version, 400, "invalid core metadata"),
@@ -454,7 +523,12 @@ def test_bad_upload_is_refused_and_leaves_nothing(ph: Packhouse, bad: Bad) -> No
 
     before = snapshot(ph, index, project)
     response = post_upload(
-        ph.url, index, filename=attempt.filename, data=attempt.data, fields=attempt.fields, auth=auth
+        ph.url,
+        index,
+        filename=attempt.filename,
+        data=attempt.data,
+        fields=attempt.fields,
+        auth=auth,
     )
     assert_refused(response, bad.status, bad.message, what=bad.id)
     bad.check(response)
@@ -468,7 +542,7 @@ def test_bad_upload_is_refused_and_leaves_nothing(ph: Packhouse, bad: Bad) -> No
 
 def test_upload_over_the_size_limit_is_refused_with_413(tmp_path: Path) -> None:
     limit = 20_000
-    rnd = random.Random(1)
+    rnd = random.Random(1)  # noqa: S311 - reproducible test data, not secrets
     noise = rnd.randbytes(30_000).hex()  # 60 000 incompressible-ish characters
     with ServerProcess.start(
         tmp_path / "data", env={"PACKHOUSE_MAX_UPLOAD_SIZE": str(limit)}
@@ -487,7 +561,10 @@ def test_upload_over_the_size_limit_is_refused_with_413(tmp_path: Path) -> None:
 
             before = snapshot(ph, index, dist.module)
             response = post_upload(
-                ph.url, index, filename=dist.wheel_filename, data=data,
+                ph.url,
+                index,
+                filename=dist.wheel_filename,
+                data=data,
                 fields=form_for(dist.name, dist.version, dist.wheel_filename, data),
                 auth=user.auth,
             )
@@ -499,7 +576,10 @@ def test_upload_over_the_size_limit_is_refused_with_413(tmp_path: Path) -> None:
 
             # the same server still takes a file under the limit
             ok = post_upload(
-                ph.url, index, filename=small.wheel_filename, data=small_data,
+                ph.url,
+                index,
+                filename=small.wheel_filename,
+                data=small_data,
                 fields=form_for(small.name, small.version, small.wheel_filename, small_data),
                 auth=user.auth,
             )
@@ -525,14 +605,14 @@ def test_reuploading_an_identical_file_is_ok_and_makes_no_new_version(
 
     first = post_upload(ph.url, index, filename=filename, data=data, fields=fields, auth=user.auth)
     assert first.status_code == 200, first.text
-    before = snapshot(ph, index, dist.module.replace("_", "-"))
+    before = snapshot(ph, index, dist.name)
     assert before.index_version == 1
     assert before.project_files == ((filename, hashlib.sha256(data).hexdigest()),)
 
     again = post_upload(ph.url, index, filename=filename, data=data, fields=fields, auth=user.auth)
     assert 200 <= again.status_code < 300, again.text
     assert "already uploaded" in again.text
-    assert snapshot(ph, index, dist.module.replace("_", "-")) == before
+    assert snapshot(ph, index, dist.name) == before
 
 
 # ---------------------------------------------------------------- through the real twine
@@ -544,7 +624,7 @@ def test_twine_shows_the_refusal_for_a_reused_filename(ph: Packhouse) -> None:
     dist = Dist(unique("twine-bad"), "1.0")
     first = ph.build(dist)
     ph.twine_upload(index, [first], username=user.name, password=user.password)
-    project = dist.module.replace("_", "-")
+    project = dist.name
     before = snapshot(ph, index, project)
 
     other_dir = ph.tmp / "other"
@@ -567,7 +647,7 @@ def test_twine_shows_the_refusal_for_a_wrong_password(ph: Packhouse) -> None:
     user = ph.uploader(index)
     dist = Dist(unique("twine-auth"), "1.0")
     path = ph.build(dist)
-    project = dist.module.replace("_", "-")
+    project = dist.name
     before = snapshot(ph, index, project)
 
     result = ph.twine_upload(

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,6 +14,8 @@ from packhouse.domain.digests import DigestHasher, Digests
 from packhouse.errors import NotFound, TooLarge
 
 _CHUNK = 1024 * 1024
+#: A temporary file untouched this long belongs to a process that died.
+_STALE_SECONDS = 24 * 3600
 
 
 def _is_sha256(value: str) -> bool:
@@ -26,6 +29,15 @@ class FolderBlobStore:
         self.root = root
         self._tmp = root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self._sweep_stale_temporaries()
+
+    def _sweep_stale_temporaries(self) -> None:
+        """Drop temporary files a crashed process left (never visible; old enough to be dead)."""
+        cutoff = time.time() - _STALE_SECONDS
+        for leftover in self._tmp.iterdir():
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     def path_for(self, sha256: str) -> Path:
         if not _is_sha256(sha256):

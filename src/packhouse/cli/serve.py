@@ -49,4 +49,5 @@ def serve(
         access_log=access_log,
         log_level="info",
         server_header=False,
+        timeout_worker_healthcheck=30,  # slow starts on a loaded machine are not deaths
     )

@@ -124,9 +124,15 @@ class AccountRepo:
     def token_by_hash(self, secret_sha256: str) -> TokenRow | None:
         return self.session.scalar(select(TokenRow).where(TokenRow.secret_sha256 == secret_sha256))
 
-    def touch_token(self, token_id: int, moment: datetime) -> None:
+    def touch_token(self, token_id: int, moment: datetime, *, older_than: datetime) -> None:
+        """Stamp a token's last use, unless another request did so recently."""
         self.session.execute(
-            update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=moment)
+            update(TokenRow)
+            .where(
+                TokenRow.id == token_id,
+                or_(TokenRow.last_used_at.is_(None), TokenRow.last_used_at < older_than),
+            )
+            .values(last_used_at=moment)
         )
 
     def tokens_of(self, user_id: int) -> Sequence[TokenRow]:

@@ -93,8 +93,10 @@ def _read_from_zip(fileobj: BinaryIO, dist: DistFilename, *, max_size: int, whee
                 raise InvalidUpload(f"the {what}'s metadata is larger than {max_size} bytes")
             with archive.open(info) as member:
                 return _read_capped(member, max_size, what)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
         raise InvalidUpload(f"the {what} is not a valid zip archive ({exc}); rebuild it") from None
+    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption
+        raise InvalidUpload(f"the {what} cannot be read ({exc}); rebuild it") from None
 
 
 def _check_zip_sound(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], what: str) -> None:

@@ -88,6 +88,17 @@ class Principal:
     #: Where the request came from (``cli`` for the server's own CLI), for the audit log.
     remote_addr: str | None = None
 
+    @property
+    def server_admin(self) -> bool:
+        """An admin acting with full powers: by password, or by an unscoped owner token.
+
+        >>> Principal(1, "a", is_admin=True, token=TokenScope(7, Role.READER)).server_admin
+        False
+        """
+        if not self.is_admin:
+            return False
+        return self.token is None or (self.token.index_id is None and self.token.role is Role.OWNER)
+
     def role_on(self, index_id: int) -> Role | None:
         """The effective role on an index, capped by the token's scope.
 

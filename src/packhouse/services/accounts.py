@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from packhouse.db import write_transaction
 from packhouse.db.accounts import AccountRepo, TeamRepo
 from packhouse.db.audit import AuditRepo
 from packhouse.db.indexes import IndexRepo
@@ -86,7 +87,7 @@ class AccountService:
         user_name = parse_user_name(name)
         password_hash = self._auth.hash_password(_check_password(password))
         try:
-            with self._sessions() as session, session.begin():
+            with write_transaction(self._sessions) as session:
                 user = AccountRepo(session).add_user(
                     user_name, password_hash=password_hash, is_admin=admin
                 )
@@ -101,24 +102,25 @@ class AccountService:
             return [_user(u) for u in AccountRepo(session).list_users()]
 
     def user(self, principal: Principal, name: str) -> UserInfo:
-        if not principal.is_admin and principal.name != name:
+        if not principal.server_admin and principal.name != name:
             raise NotFound(f"no user named {name!r}")
         with self._sessions() as session:
             return _user(AccountRepo(session).get_user(name))
 
     def delete_user(self, principal: Principal, name: str) -> None:
         _require_admin(principal, "delete users")
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             accounts.remove_user(accounts.get_user(name).id)
             _audit(session, principal, "user.delete", target=name)
 
     def set_password(self, principal: Principal, name: str, password: str) -> None:
         """Change a password; verified-credential caches see the new hash at once."""
-        if not principal.is_admin and principal.name != name:
+        if not principal.server_admin and principal.name != name:
             raise Forbidden("you can only change your own password")
+        _require_own_credentials(principal, "change a password")
         password_hash = self._auth.hash_password(_check_password(password))
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             accounts.set_password_hash(accounts.get_user(name).id, password_hash)
             _audit(session, principal, "user.password", target=name)
@@ -129,7 +131,7 @@ class AccountService:
         _require_admin(principal, "create teams")
         team_name = parse_user_name(name)
         try:
-            with self._sessions() as session, session.begin():
+            with write_transaction(self._sessions) as session:
                 TeamRepo(session).add(team_name)
                 _audit(session, principal, "team.create", target=team_name)
         except IntegrityError:
@@ -140,7 +142,7 @@ class AccountService:
         with self._sessions() as session:
             teams = TeamRepo(session)
             found = [TeamInfo(t.name, teams.members(t.id)) for t in teams.list()]
-        if principal.is_admin:
+        if principal.server_admin:
             return found
         return [t for t in found if principal.name in t.members]
 
@@ -149,20 +151,20 @@ class AccountService:
             teams = TeamRepo(session)
             team = teams.get(name)
             info = TeamInfo(team.name, teams.members(team.id))
-        if not principal.is_admin and principal.name not in info.members:
+        if not principal.server_admin and principal.name not in info.members:
             raise NotFound(f"no team named {name!r}")
         return info
 
     def add_member(self, principal: Principal, team: str, user: str) -> None:
         _require_admin(principal, "manage teams")
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             team_row = TeamRepo(session).get(team)
             if TeamRepo(session).add_member(team_row.id, AccountRepo(session).get_user(user).id):
                 _audit(session, principal, "team.add", target=f"{team}/{user}")
 
     def remove_member(self, principal: Principal, team: str, user: str) -> None:
         _require_admin(principal, "manage teams")
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             team_row = TeamRepo(session).get(team)
             user_row = AccountRepo(session).get_user(user)
             if not TeamRepo(session).remove_member(team_row.id, user_row.id):
@@ -171,7 +173,7 @@ class AccountService:
 
     def delete_team(self, principal: Principal, name: str) -> None:
         _require_admin(principal, "delete teams")
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             teams = TeamRepo(session)
             teams.remove(teams.get(name).id)
             _audit(session, principal, "team.delete", target=name)
@@ -196,7 +198,7 @@ class AccountService:
         """Give a user or a team a role on an index (replacing the one it had)."""
         target = self._access.require(principal, Action.GRANT, index)
         kind, name = _holder(user, team)
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             holder = self._holder_ids(session, user, team)
             AccountRepo(session).set_grant(target.id, role, **holder)
             _audit(
@@ -214,7 +216,7 @@ class AccountService:
     ) -> None:
         target = self._access.require(principal, Action.GRANT, index)
         kind, name = _holder(user, team)
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             holder = self._holder_ids(session, user, team)
             if not AccountRepo(session).remove_grant(target.id, **holder):
                 raise NotFound(f"{kind} {name!r} has no role on index {index!r}")
@@ -240,15 +242,14 @@ class AccountService:
         expires_in: timedelta | None = None,
     ) -> IssuedToken:
         """Issue a token; its role may not exceed what its user holds on the index."""
-        if not principal.is_admin and principal.name != user:
+        if not principal.server_admin and principal.name != user:
             raise Forbidden("you can only create tokens for yourself")
-        if principal.token is not None and principal.token.index_id is not None:
-            raise Forbidden("a token limited to one index cannot create tokens; use a password")
+        _require_own_credentials(principal, "create tokens")
         if len(name) > 128:
             raise Invalid("a token name has at most 128 characters")
         secret = new_token_secret()
         expires_at = datetime.now(UTC) + expires_in if expires_in else None
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
             index_id = _token_index(session, owner, index=index, role=role)
@@ -271,8 +272,9 @@ class AccountService:
             return IssuedToken(_token(row, owner.name, index), secret)
 
     def tokens(self, principal: Principal, *, user: str) -> Sequence[TokenInfo]:
-        if not principal.is_admin and principal.name != user:
+        if not principal.server_admin and principal.name != user:
             raise Forbidden("you can only list your own tokens")
+        _require_own_credentials(principal, "list tokens")
         with self._sessions() as session:
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
@@ -283,30 +285,39 @@ class AccountService:
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         """Revoke a token at once: every worker looks tokens up on each request."""
-        with self._sessions() as session, session.begin():
+        _require_own_credentials(principal, "revoke tokens")
+        with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             token = accounts.token_by_id(token_id)
             owner = accounts.user_by_id(token.user_id) if token else None
             if (
                 token is None
                 or owner is None
-                or (not principal.is_admin and owner.name != principal.name)
+                or (not principal.server_admin and owner.name != principal.name)
             ):
                 raise NotFound(f"no token {token_id} of yours")
             if token.revoked_at is None:
                 accounts.revoke_token(token.id, datetime.now(UTC))
+                index = _index_names(session).get(token.index_id)
                 _audit(
                     session,
                     principal,
                     "token.revoke",
+                    index=index,
                     target=f"token {token.id}",
                     detail=f"user={owner.name}",
                 )
 
 
 def _require_admin(principal: Principal, what: str) -> None:
-    if not principal.is_admin:
+    if not principal.server_admin:
         raise Forbidden(f"only admins {what}")
+
+
+def _require_own_credentials(principal: Principal, what: str) -> None:
+    """Account changes need a password login or an unscoped token, never an index's token."""
+    if principal.token is not None and principal.token.index_id is not None:
+        raise Forbidden(f"a token limited to one index cannot {what}; use your password")
 
 
 def _check_password(password: str) -> str:

@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from packhouse.db import write_transaction
 from packhouse.db.accounts import AccountRepo
 from packhouse.db.audit import AuditRepo
 from packhouse.db.tables import UserRow
@@ -164,7 +166,7 @@ class AuthService:
             return None
         self._throttle.check(remote_addr)
         try:
-            with self._sessions() as session, session.begin():
+            with self._sessions() as session:
                 accounts = AccountRepo(session)
                 if credentials.username == TOKEN_USER:
                     principal = self._by_token(accounts, credentials.password)
@@ -180,7 +182,7 @@ class AuthService:
     ) -> None:
         """Count and audit a failed login; the password or token itself is never recorded."""
         self._throttle.failed(remote_addr)
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             AuditRepo(session).add(
                 "login.failed",
                 actor=None,
@@ -208,6 +210,14 @@ class AuthService:
         except (VerificationError, InvalidHashError):
             return False
 
+    def _touch(self, token_id: int, now: datetime) -> None:
+        """Record a token's use in its own short transaction; advisory, so never fatal."""
+        try:
+            with write_transaction(self._sessions) as session:
+                AccountRepo(session).touch_token(token_id, now, older_than=now - _TOUCH_EVERY)
+        except OperationalError:  # pragma: no cover - a busy database only delays the stamp
+            pass
+
     def _by_token(self, accounts: AccountRepo, secret: str) -> Principal:
         token = accounts.token_by_hash(token_hash(secret))
         now = datetime.now(UTC)
@@ -219,7 +229,7 @@ class AuthService:
         if user is None:  # pragma: no cover - tokens are deleted with their user
             raise Unauthorized("invalid or revoked API token; create a new one")
         if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-            accounts.touch_token(token.id, now)
+            self._touch(token.id, now)
         return Principal(
             user.id,
             user.name,

@@ -9,6 +9,7 @@ from packaging.version import InvalidVersion, Version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from packhouse.db import write_transaction
 from packhouse.db.accounts import AccountRepo
 from packhouse.db.audit import AuditRepo
 from packhouse.db.files import FileRepo, LiveFile
@@ -61,7 +62,7 @@ class IndexAdmin:
         if kind is not IndexKind.HOSTED:
             raise Invalid(f"{kind} indexes are not supported yet; create a hosted index")
         try:
-            with self._sessions() as session, session.begin():
+            with write_transaction(self._sessions) as session:
                 index = IndexRepo(session).add(index_name, kind=kind, private=private)
                 if principal.user_id:
                     AccountRepo(session).set_grant(index.id, Role.OWNER, user_id=principal.user_id)
@@ -81,7 +82,7 @@ class IndexAdmin:
 
     def update(self, principal: Principal, name: str, *, private: bool | None) -> Index:
         index = self._access.require(principal, Action.MANAGE_SETTINGS, name)
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             if private is not None and private != index.private:
                 IndexRepo(session).set_private(index.id, private=private)
                 _audit(session, principal, "index.update", index.name, detail=f"private={private}")
@@ -89,7 +90,7 @@ class IndexAdmin:
 
     def delete(self, principal: Principal, name: str) -> None:
         index = self._access.require(principal, Action.DELETE_INDEX, name)
-        with self._sessions() as session, session.begin():
+        with write_transaction(self._sessions) as session:
             IndexRepo(session).remove(index.id)
             _audit(session, principal, "index.delete", index.name)
 
@@ -197,7 +198,7 @@ class IndexAdmin:
     ) -> Page[AuditEntry]:
         """An index's log for its owners, or the whole log (``name=None``) for admins."""
         if name is None:
-            if not principal.is_admin:
+            if not principal.server_admin:
                 raise Forbidden("only admins read the whole audit log; read an index's log")
         else:
             self._access.require(principal, Action.READ_AUDIT, name)

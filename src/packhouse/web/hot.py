@@ -1,0 +1,177 @@
+"""The hot path: cached Simple API pages answered by a bare ASGI layer in front of the app.
+
+Only the common case is handled here: a GET or HEAD of a page that is already rendered for
+the index's current (or a pinned) version, on a public index, with no query string. Anything
+else, including every first request for a page, falls through to the Starlette routes, which
+render the page and put it in the same cache.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from packhouse.db.state import IndexStateReader
+from packhouse.domain.pages import PageFormat
+from packhouse.services.pages import PageCache, PageKey, RenderedPage
+from packhouse.web.negotiation import NotAcceptable, negotiate
+
+IMMUTABLE = "max-age=31536000, immutable"
+REVALIDATE = "max-age=0, must-revalidate"
+
+
+def page_headers(
+    page: RenderedPage, *, use_gzip: bool, private: bool, pinned: bool
+) -> list[tuple[str, str]]:
+    """The headers of a page response (without length); shared by both paths."""
+    cache = ("private, " if private else "public, ") + (IMMUTABLE if pinned else REVALIDATE)
+    headers = [
+        ("etag", page.gzip_etag if use_gzip else page.etag),
+        ("cache-control", cache),
+        (
+            "vary",
+            "Accept, Accept-Encoding, Authorization" if private else "Accept, Accept-Encoding",
+        ),
+        ("content-type", page.content_type),
+    ]
+    if use_gzip:
+        headers.append(("content-encoding", "gzip"))
+    return headers
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+
+
+class HotPath:
+    """Answers cached page requests without routing, thread pool or ORM."""
+
+    def __init__(self, app: ASGIApp, *, states: IndexStateReader, cache: PageCache) -> None:
+        self.app = app
+        self._states = states
+        self._cache = cache
+        self._formats: dict[bytes, PageFormat | None] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and not scope["query_string"]
+            and scope["path"].startswith("/pypi/")
+            and await self._serve(scope, send)
+        ):
+            return
+        await self.app(scope, receive, send)
+
+    async def _serve(self, scope: Scope, send: Send) -> bool:
+        target = _parse(scope["path"])
+        if target is None:
+            return False
+        index_name, pinned_version, project = target
+        accept = accept_encoding = b""
+        if_none_match: bytes | None = None
+        for key, value in scope["headers"]:
+            if key == b"accept":
+                accept = value
+            elif key == b"accept-encoding":
+                accept_encoding = value
+            elif key == b"if-none-match":
+                if_none_match = value
+            elif key == b"authorization":
+                return False
+        fmt = self._format(accept)
+        if fmt is None:
+            return False
+        state = await self._states.lookup(index_name)
+        if state is None or state.private:
+            return False
+        version = state.version if pinned_version is None else pinned_version
+        if version > state.version:
+            return False
+        page = self._cache.get(PageKey(state.id, version, project, fmt, pinned_version is not None))
+        if page is None:
+            return False
+        await _send_page(
+            send,
+            page,
+            use_gzip=b"gzip" in accept_encoding,
+            pinned=pinned_version is not None,
+            if_none_match=if_none_match,
+            head=scope["method"] == "HEAD",
+        )
+        return True
+
+    def _format(self, accept: bytes) -> PageFormat | None:
+        try:
+            return self._formats[accept]
+        except KeyError:
+            pass
+        try:
+            fmt: PageFormat | None = negotiate(accept.decode("latin-1") or None)
+        except NotAcceptable:
+            fmt = None
+        if len(self._formats) < 1000:
+            self._formats[accept] = fmt
+        return fmt
+
+
+def _parse(path: str) -> tuple[str, int | None, str | None] | None:
+    """``(index, pinned version, project)`` of a page URL, or None for anything else.
+
+    >>> _parse("/pypi/a/simple/"), _parse("/pypi/a/simple/b-c/")
+    (('a', None, None), ('a', None, 'b-c'))
+    >>> _parse("/pypi/a/versions/3/simple/")
+    ('a', 3, None)
+    >>> _parse("/pypi/a/simple/B_c/") is None, _parse("/pypi/a/files/x") is None
+    (True, True)
+    """
+    parts = path.split("/")
+    # ['', 'pypi', index, 'simple', ('' | project, '')] or with 'versions', N before 'simple'
+    if len(parts) < 5 or parts[-1] != "":
+        return None
+    index = parts[2]
+    rest = parts[3:-1]
+    version: int | None = None
+    if rest and rest[0] == "versions":
+        if len(rest) < 3 or not rest[1].isdigit():
+            return None
+        version = int(rest[1])
+        rest = rest[2:]
+    if not rest or rest[0] != "simple" or len(rest) > 2:
+        return None
+    if len(rest) == 1:
+        return index, version, None
+    project = rest[1]
+    if not project or not _is_normalized(project):
+        return None
+    return index, version, project
+
+
+def _is_normalized(name: str) -> bool:
+    return name == name.lower() and all(c.isalnum() or c == "-" for c in name) and "--" not in name
+
+
+async def _send_page(
+    send: Send,
+    page: RenderedPage,
+    *,
+    use_gzip: bool,
+    pinned: bool,
+    if_none_match: bytes | None,
+    head: bool,
+) -> None:
+    headers = page_headers(page, use_gzip=use_gzip, private=False, pinned=pinned)
+    etag = headers[0][1]
+    if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
+        raw = [(k.encode(), v.encode()) for k, v in headers if k != "content-type"]
+        await send({"type": "http.response.start", "status": 304, "headers": raw})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = page.gzip_body if use_gzip else page.body
+    raw = [(k.encode(), v.encode()) for k, v in headers]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    await send({"type": "http.response.body", "body": b"" if head else body})
