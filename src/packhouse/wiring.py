@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from packhouse.blobs import BlobStore, open_store
 from packhouse.config import Settings
 from packhouse.db import make_engine, make_sessionmaker, upgrade
+from packhouse.db.state import IndexStateReader, state_reader
 from packhouse.services.access import AccessService
 from packhouse.services.accounts import AccountService
 from packhouse.services.auth import AuthService, LoginThrottle
@@ -29,6 +30,9 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     blobs: BlobStore
+    #: The hot path's one lookup per request.
+    states: IndexStateReader
+    page_cache: PageCache
     access: AccessService
     auth: AuthService
     versions: VersionService
@@ -46,6 +50,7 @@ class Runtime:
         self.blobs.check()
 
     def close(self) -> None:
+        self.states.close()
         self.engine.dispose()
 
 
@@ -65,11 +70,14 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         ),
     )
     versions = VersionService(sessions=sessions)
+    page_cache = PageCache(entries=settings.page_cache_entries)
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         blobs=blobs,
+        states=state_reader(engine),
+        page_cache=page_cache,
         access=access,
         auth=auth,
         versions=versions,
@@ -80,7 +88,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
             max_upload_size=settings.max_upload_size,
             max_metadata_size=settings.max_metadata_size,
         ),
-        pages=PageService(sessions=sessions, cache=PageCache(entries=settings.page_cache_entries)),
+        pages=PageService(sessions=sessions, cache=page_cache),
         downloads=DownloadService(sessions=sessions, blobs=blobs),
         project_info=ProjectInfoService(sessions=sessions, blobs=blobs),
         indexes=IndexAdmin(sessions=sessions, access=access, versions=versions),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -70,6 +70,7 @@ class Base(DeclarativeBase):
 
 class IndexRow(Base):
     __tablename__ = "indexes"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -157,6 +158,7 @@ class YankRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -167,6 +169,7 @@ class UserRow(Base):
 
 class TeamRow(Base):
     __tablename__ = "teams"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -206,6 +209,7 @@ class TokenRow(Base):
     """An API token; only the SHA-256 of its secret is kept."""
 
     __tablename__ = "tokens"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
 
     id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -141,8 +141,10 @@ def _check_version(index: Index, version: int) -> None:
 
 def _finish(body: bytes, fmt: PageFormat) -> RenderedPage:
     compressed = gzip.compress(body, compresslevel=6, mtime=0)
-    digest = hashlib.blake2b(body, digest_size=16).hexdigest()
     content_type = fmt.value if fmt is PageFormat.JSON else f"{fmt.value}; charset=utf-8"
+    # A representation is its bytes and its type: the same HTML as text/html and as
+    # application/vnd.pypi.simple.v1+html gets two ETags.
+    digest = hashlib.blake2b(content_type.encode() + b"\n" + body, digest_size=16).hexdigest()
     return RenderedPage(
         body=body,
         etag=f'"{digest}"',

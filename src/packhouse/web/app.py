@@ -13,10 +13,11 @@ from packhouse.errors import PackhouseError
 from packhouse.web import files, ops, pypi_json, simple, upload
 from packhouse.web.api import create_api
 from packhouse.web.errors import handle_plain
+from packhouse.web.hot import HotPath
 from packhouse.wiring import build
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> HotPath:
     """The ASGI application; ``uvicorn --factory packhouse.web.app:create_app`` serves it."""
     settings = settings or Settings()
     api = create_api()
@@ -38,8 +39,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *ops.routes(),
         Mount("/api/v1", app=api),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={PackhouseError: handle_plain},
     )
+    return HotPath(app)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from packhouse.services.downloads import METADATA_SUFFIX, Download
 from packhouse.web.deps import readable_index, runtime_of
-from packhouse.web.simple import etag_matches
+from packhouse.web.hot import etag_matches
 
 _CONTENT_TYPES = {
     ".whl": "application/zip",

@@ -8,12 +8,13 @@ render the page and put it in the same cache.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
-from packhouse.db.state import IndexStateReader
 from packhouse.domain.pages import PageFormat
-from packhouse.services.pages import PageCache, PageKey, RenderedPage
-from packhouse.web.negotiation import NotAcceptable, negotiate
+from packhouse.services.pages import PageKey, RenderedPage
+from packhouse.web.negotiation import NotAcceptable, accepts_gzip, negotiate
+from packhouse.wiring import Runtime
 
 IMMUTABLE = "max-age=31536000, immutable"
 REVALIDATE = "max-age=0, must-revalidate"
@@ -49,13 +50,13 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 class HotPath:
     """Answers cached page requests without routing, thread pool or ORM."""
 
-    def __init__(self, app: ASGIApp, *, states: IndexStateReader, cache: PageCache) -> None:
+    def __init__(self, app: Starlette) -> None:
         self.app = app
-        self._states = states
-        self._cache = cache
         self._formats: dict[bytes, PageFormat | None] = {}
+        self._encodings: dict[bytes, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve from the cache when possible, else hand the request to the app."""
         if (
             scope["type"] == "http"
             and scope["method"] in ("GET", "HEAD")
@@ -85,24 +86,35 @@ class HotPath:
         fmt = self._format(accept)
         if fmt is None:
             return False
-        state = await self._states.lookup(index_name)
+        runtime: Runtime = self.app.state.runtime
+        state = await runtime.states.lookup(index_name)
         if state is None or state.private:
             return False
         version = state.version if pinned_version is None else pinned_version
         if version > state.version:
             return False
-        page = self._cache.get(PageKey(state.id, version, project, fmt, pinned_version is not None))
+        key = PageKey(state.id, version, project, fmt, pinned_version is not None)
+        page = runtime.page_cache.get(key)
         if page is None:
             return False
         await _send_page(
             send,
             page,
-            use_gzip=b"gzip" in accept_encoding,
+            use_gzip=self._gzip(accept_encoding),
             pinned=pinned_version is not None,
             if_none_match=if_none_match,
             head=scope["method"] == "HEAD",
         )
         return True
+
+    def _gzip(self, accept_encoding: bytes) -> bool:
+        try:
+            return self._encodings[accept_encoding]
+        except KeyError:
+            allowed = accepts_gzip(accept_encoding.decode("latin-1"))
+            if len(self._encodings) < 1000:
+                self._encodings[accept_encoding] = allowed
+            return allowed
 
     def _format(self, accept: bytes) -> PageFormat | None:
         try:

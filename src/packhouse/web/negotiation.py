@@ -72,3 +72,19 @@ def _parse_accept(accept: str) -> list[tuple[str, float]]:
 
 def _offer() -> str:
     return ", ".join(t for t in _MEDIA_TYPES if "*" not in t)
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (explicitly or by ``*``) with a quality above 0.
+
+    >>> accepts_gzip("gzip, deflate, br"), accepts_gzip("gzip;q=0"), accepts_gzip("*")
+    (True, False, True)
+    >>> accepts_gzip(None), accepts_gzip("identity"), accepts_gzip("*, gzip;q=0")
+    (False, False, False)
+    """
+    if not accept_encoding:
+        return False
+    qualities = dict(_parse_accept(accept_encoding))
+    if "gzip" in qualities:
+        return qualities["gzip"] > 0
+    return qualities.get("*", 0.0) > 0

@@ -11,12 +11,8 @@ from starlette.routing import Route
 from packhouse.domain.names import parse_project_name
 from packhouse.services.pages import RenderedPage
 from packhouse.web.deps import readable_index, runtime_of
-from packhouse.web.negotiation import negotiate
-
-#: Pages of an old version never change.
-IMMUTABLE = "max-age=31536000, immutable"
-#: The current version's pages change with every upload: revalidate (cheap, by ETag).
-REVALIDATE = "max-age=0, must-revalidate"
+from packhouse.web.hot import etag_matches, page_headers
+from packhouse.web.negotiation import accepts_gzip, negotiate
 
 
 async def index_page(request: Request) -> Response:
@@ -59,28 +55,12 @@ def _redirect(request: Request, raw_name: str, project: str) -> Response:
 
 def send_page(request: Request, page: RenderedPage, *, private: bool, pinned: bool) -> Response:
     """Send a rendered page: gzip when asked, 304 on a matching ETag, the right cache policy."""
-    use_gzip = "gzip" in request.headers.get("accept-encoding", "")
-    etag = page.gzip_etag if use_gzip else page.etag
-    cache = ("private, " if private else "public, ") + (IMMUTABLE if pinned else REVALIDATE)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache,
-        "Vary": "Accept, Accept-Encoding, Authorization" if private else "Accept, Accept-Encoding",
-    }
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    use_gzip = accepts_gzip(request.headers.get("accept-encoding"))
+    headers = dict(page_headers(page, use_gzip=use_gzip, private=private, pinned=pinned))
+    if etag_matches(request.headers.get("if-none-match"), headers["etag"]):
+        del headers["content-type"]
         return Response(status_code=304, headers=headers)
-    if use_gzip:
-        headers["Content-Encoding"] = "gzip"
-        return Response(page.gzip_body, headers=headers, media_type=page.content_type)
-    return Response(page.body, headers=headers, media_type=page.content_type)
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    return Response(page.gzip_body if use_gzip else page.body, headers=headers)
 
 
 def routes() -> list[Route]:

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("created_at", packhouse.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_indexes")),
         sa.UniqueConstraint("name", name=op.f("uq_indexes_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "teams",
@@ -58,6 +59,7 @@ def upgrade() -> None:
         sa.Column("created_at", packhouse.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
         sa.UniqueConstraint("name", name=op.f("uq_teams_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "users",
@@ -68,6 +70,7 @@ def upgrade() -> None:
         sa.Column("created_at", packhouse.db.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "grants",
@@ -214,6 +217,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tokens")),
         sa.UniqueConstraint("secret_sha256", name=op.f("uq_tokens_secret_sha256")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tokens_user_id"), ["user_id"], unique=False)
