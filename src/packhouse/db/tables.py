@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -64,13 +64,17 @@ NAMING = {
 }
 
 
+#: Table options for rows whose ids name things in caches and URLs: never reused on SQLite.
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 class IndexRow(Base):
     __tablename__ = "indexes"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -158,7 +162,7 @@ class YankRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -169,7 +173,7 @@ class UserRow(Base):
 
 class TeamRow(Base):
     __tablename__ = "teams"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -209,7 +213,7 @@ class TokenRow(Base):
     """An API token; only the SHA-256 of its secret is kept."""
 
     __tablename__ = "tokens"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # never reuse ids
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
