@@ -185,7 +185,7 @@ class Packhouse:
         return name
 
     def create_user(self, *, admin: bool = False) -> User:
-        user = User(unique("user"), secrets.token_urlsafe(12))
+        user = User(unique("user"), "p" + secrets.token_urlsafe(12))
         self.cli(
             "user",
             "create",
@@ -280,6 +280,7 @@ class Packhouse:
                 "install",
                 "--no-cache-dir",
                 "--disable-pip-version-check",
+                "--no-input",
                 "--target",
                 str(target),
                 "--index-url",

@@ -162,7 +162,7 @@ def token_list(user: Annotated[str, typer.Option(help="Whose tokens.")]) -> None
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: int) -> None:
+def token_revoke(token_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1)]) -> None:
     """Revoke a token; it is refused from the next request on."""
     with runtime() as rt:
         rt.accounts.revoke_token(OPERATOR, token_id)

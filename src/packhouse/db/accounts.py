@@ -140,6 +140,8 @@ class AccountRepo:
         return list(self.session.scalars(query))
 
     def token_by_id(self, token_id: int) -> TokenRow | None:
+        if not 0 < token_id < 2**31:  # beyond the column's range: no such token
+            return None
         return self.session.get(TokenRow, token_id)
 
     def revoke_token(self, token_id: int, moment: datetime) -> None:

@@ -68,6 +68,17 @@ class Credentials:
         return cls(username, password)
 
 
+def _safe_name(username: str) -> str:
+    """The user name tried, for the audit log, unless it looks like a pasted secret.
+
+    >>> _safe_name("alice"), _safe_name("pkh_abc")
+    ('alice', '(a token given as the user name)')
+    """
+    if username.startswith(TOKEN_PREFIX) or len(username) > 64:
+        return "(a token given as the user name)"
+    return username
+
+
 class PasswordCache:
     """Verified passwords, briefly: keyed by an HMAC of the pair; valid while the hash stands."""
 
@@ -186,7 +197,7 @@ class AuthService:
             AuditRepo(session).add(
                 "login.failed",
                 actor=None,
-                target=username[:64],
+                target=_safe_name(username),
                 detail=failure.message,
                 remote_addr=remote_addr,
             )

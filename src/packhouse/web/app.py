@@ -12,7 +12,7 @@ from packhouse.config import Settings
 from packhouse.errors import PackhouseError
 from packhouse.web import files, ops, pypi_json, simple, upload
 from packhouse.web.api import create_api
-from packhouse.web.errors import handle_plain
+from packhouse.web.errors import handle_not_found, handle_plain
 from packhouse.web.hot import HotPath
 from packhouse.wiring import build
 
@@ -42,6 +42,6 @@ def create_app(settings: Settings | None = None) -> HotPath:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={PackhouseError: handle_plain},
+        exception_handlers={PackhouseError: handle_plain, 404: handle_not_found},
     )
     return HotPath(app)

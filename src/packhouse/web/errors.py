@@ -71,3 +71,10 @@ async def handle_plain(_request: Request, exc: Exception) -> Response:
 async def handle_json(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PackhouseError)
     return json_error(exc)
+
+
+async def handle_not_found(request: Request, _exc: Exception) -> Response:
+    """A URL no route matches: JSON under the management API, one line of text elsewhere."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    return PlainTextResponse("Not Found\n", status_code=404)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from packhouse import __version__
 from packhouse.errors import PackhouseError
@@ -26,6 +28,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def handle_validation(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, without echoing the submitted values (they may be passwords)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {key: value for key, value in error.items() if key not in ("input", "ctx", "url")}
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Packhouse management API",
@@ -36,6 +48,7 @@ def create_api() -> FastAPI:
         responses=ERRORS,
     )
     api.add_exception_handler(PackhouseError, handle_json)
+    api.add_exception_handler(RequestValidationError, handle_validation)
     for module in (indexes, projects, accounts):
         api.include_router(module.router)
     return api

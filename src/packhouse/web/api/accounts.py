@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from packhouse.domain.roles import Role
 from packhouse.web.api.deps import PagingDep, RuntimeDep, UserDep
 from packhouse.web.api.schemas import (
+    MAX_ID,
     AuditOut,
     NewTokenOut,
     PageOut,
@@ -136,7 +138,9 @@ async def create_token(body: TokenIn, runtime: RuntimeDep, principal: UserDep) -
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["tokens"], operation_id="revoke_token")
-async def revoke_token(token_id: int, runtime: RuntimeDep, principal: UserDep) -> Response:
+async def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)], runtime: RuntimeDep, principal: UserDep
+) -> Response:
     await run_in_threadpool(runtime.accounts.revoke_token, principal, token_id)
     return Response(status_code=204)
 

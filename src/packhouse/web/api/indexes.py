@@ -11,6 +11,7 @@ from packhouse.domain.model import IndexKind
 from packhouse.domain.roles import Role
 from packhouse.web.api.deps import PagingDep, PrincipalDep, RuntimeDep, UserDep
 from packhouse.web.api.schemas import (
+    MAX_ID,
     AuditOut,
     ChangeOut,
     GrantIn,
@@ -98,8 +99,8 @@ async def diff_versions(
     index: str,
     runtime: RuntimeDep,
     principal: PrincipalDep,
-    old: Annotated[int, Query(alias="from", ge=0, le=2**31)],
-    new: Annotated[int, Query(alias="to", ge=0, le=2**31)],
+    old: Annotated[int, Query(alias="from", ge=0, le=MAX_ID)],
+    new: Annotated[int, Query(alias="to", ge=0, le=MAX_ID)],
 ) -> VersionDiffOut:
     """Files and yanks that differ between two index versions."""
     diff = await run_in_threadpool(runtime.indexes.diff, principal, index, old, new)

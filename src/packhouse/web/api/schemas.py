@@ -13,6 +13,9 @@ from packhouse.services.indexes import ProjectFiles, VersionDiff
 
 T = TypeVar("T")
 
+#: Ids and version numbers are 32-bit in the database.
+MAX_ID = 2**31 - 1
+
 RoleName = Literal["reader", "uploader", "maintainer", "owner"]
 IndexNameStr = str
 
@@ -100,7 +103,7 @@ class VersionDiffOut(BaseModel):
 
 
 class RollbackIn(Strict):
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=MAX_ID)
 
 
 class ChangeOut(BaseModel):
