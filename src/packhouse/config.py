@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -40,8 +41,16 @@ class Settings(BaseSettings):
     login_failure_window: float = Field(default=300.0, gt=0)
     #: Entries in the in-memory page cache (per process).
     page_cache_entries: int = Field(default=4096, ge=0)
+    #: nginx's internal location for blobs (e.g. ``/_packhouse_blobs/``): when set, file downloads
+    #: answer with ``X-Accel-Redirect`` after the access check and nginx sends the bytes.
+    accel_redirect_prefix: str | None = None
     #: Optional TOML file with the same keys (``PACKHOUSE_CONFIG``).
     config: Path | None = None
+
+    @field_validator("accel_redirect_prefix")
+    @classmethod
+    def _valid_accel_redirect_prefix(cls, value: str | None) -> str | None:
+        return check_accel_redirect_prefix(value)
 
     @classmethod
     def settings_customise_sources(
@@ -74,6 +83,29 @@ class Settings(BaseSettings):
         """A copy with the non-None overrides applied (CLI options)."""
         values = {key: value for key, value in overrides.items() if value is not None}
         return self.model_copy(update=values)
+
+
+_ACCEL_PREFIX = re.compile(r"/(?:[A-Za-z0-9_][A-Za-z0-9._~-]*/)+")
+
+
+def check_accel_redirect_prefix(value: str | None) -> str | None:
+    """A URL path of plain segments that starts and ends with ``/``; empty means unset.
+
+    >>> check_accel_redirect_prefix("/_packhouse_blobs/"), check_accel_redirect_prefix("")
+    ('/_packhouse_blobs/', None)
+    >>> check_accel_redirect_prefix("/blobs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: PACKHOUSE_ACCEL_REDIRECT_PREFIX must ... ending with '/'), not '/blobs'
+    """
+    if not value:
+        return None
+    if not _ACCEL_PREFIX.fullmatch(value):
+        raise ValueError(
+            "PACKHOUSE_ACCEL_REDIRECT_PREFIX must be a path like '/_packhouse_blobs/' "
+            f"(starting and ending with '/'), not {value!r}"
+        )
+    return value
 
 
 def normalize_database_url(url: str) -> str:

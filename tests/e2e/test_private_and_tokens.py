@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from packhouse.config import normalize_database_url
-from packhouse.db.tables import TokenRow
+from packhouse.db.tables import AuthGenerationRow, TokenRow
 from tests.builders import Dist
 from tests.driver import VENV_BIN, Packhouse, ServerProcess, User, installed
 
@@ -221,7 +221,11 @@ def test_a_revoked_token_is_refused_at_once(ph: Packhouse, private_index: tuple[
 
 
 def set_token_expiry(server: ServerProcess, token_id: int, moment: datetime) -> None:
-    """Write ``tokens.expires_at`` straight into the server's database (SQLite or PostgreSQL)."""
+    """Write ``tokens.expires_at`` straight into the server's database (SQLite or PostgreSQL).
+
+    The auth generation is bumped with it, as every write of the server's own does: a token's
+    expiry only changes that way; the passing of time is covered by the PrincipalCache tests.
+    """
     default = f"sqlite:///{server.data_dir / 'packhouse.sqlite3'}"
     url = normalize_database_url(server.env.get("PACKHOUSE_DATABASE_URL", default))
     engine = create_engine(url)
@@ -231,6 +235,11 @@ def set_token_expiry(server: ServerProcess, token_id: int, moment: datetime) -> 
                 update(TokenRow).where(TokenRow.id == token_id).values(expires_at=moment)
             )
             assert changed.rowcount == 1
+            connection.execute(
+                update(AuthGenerationRow)
+                .where(AuthGenerationRow.id == 1)
+                .values(value=AuthGenerationRow.value + 1)
+            )
     finally:
         engine.dispose()
 
@@ -272,6 +281,35 @@ def test_a_password_change_is_effective_at_once_in_every_worker(
     assert response.status_code == 204, response.text
     assert statuses(url, auth=(reader.name, new_password)) == [401] * ROUNDS
     assert statuses(url, auth=(reader.name, third_password)) == [200] * ROUNDS
+
+
+def test_revoking_a_role_is_effective_at_once_in_every_worker(
+    ph: Packhouse, private_index: tuple[str, User]
+) -> None:
+    index, reader = private_index
+    url = listing(ph, index)
+    _, secret = create_token(ph, reader, index, "reader")
+    for auth in (reader.auth, token_auth(secret)):
+        assert statuses(url, auth=auth) == [200] * ROUNDS  # cached in every worker
+
+    ph.cli("revoke", "--index", index, "--user", reader.name)
+    for auth in (reader.auth, token_auth(secret)):
+        assert statuses(url, auth=auth) == [404] * ROUNDS
+
+
+def test_leaving_a_team_is_effective_at_once_in_every_worker(ph: Packhouse) -> None:
+    index = ph.create_index(private=True)
+    ph.publish(index, twine_safe_uploader(ph, index), LIB)
+    member = ph.create_user()
+    team = f"team-{secrets.token_hex(4)}"
+    ph.cli("team", "create", team)
+    ph.cli("team", "add", team, member.name)
+    ph.cli("grant", "reader", "--index", index, "--team", team)
+    url = listing(ph, index)
+    assert statuses(url, auth=member.auth) == [200] * ROUNDS
+
+    ph.cli("team", "remove", team, member.name)
+    assert statuses(url, auth=member.auth) == [404] * ROUNDS
 
 
 # listing tokens

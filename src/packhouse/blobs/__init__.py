@@ -49,6 +49,10 @@ class BlobStore(Protocol):
         """A filesystem path for zero-copy sending, when the store is a local folder."""
         ...
 
+    def relative_path(self, sha256: str) -> str | None:
+        """The blob's path below the store's root folder (for nginx); None if not a folder."""
+        ...
+
     def check(self) -> None:
         """Raise if the store cannot be used (for ``/healthz``)."""
         ...

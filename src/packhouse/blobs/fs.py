@@ -40,9 +40,13 @@ class FolderBlobStore:
                     leftover.unlink()
 
     def path_for(self, sha256: str) -> Path:
+        return self.root / self.relative_path(sha256)
+
+    def relative_path(self, sha256: str) -> str:
+        """``ab/cd/<sha256>``, below ``root``; only ever built from a valid sha256."""
         if not _is_sha256(sha256):
             raise NotFound(f"no blob {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def stage(self, stream: BinaryIO, *, max_size: int) -> _StagedFile:
         hasher = DigestHasher()

@@ -8,9 +8,25 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from packhouse.db.tables import GrantRow, TeamMemberRow, TeamRow, TokenRow, UserRow
+from packhouse.db.tables import (
+    AuthGenerationRow,
+    GrantRow,
+    TeamMemberRow,
+    TeamRow,
+    TokenRow,
+    UserRow,
+)
 from packhouse.domain.roles import Role
 from packhouse.errors import NotFound
+
+
+def bump_generation(session: Session) -> None:
+    """Invalidate every cached credential, in every worker and replica, when this commits."""
+    session.execute(
+        update(AuthGenerationRow)
+        .where(AuthGenerationRow.id == 1)
+        .values(value=AuthGenerationRow.value + 1)
+    )
 
 
 class AccountRepo:
@@ -18,6 +34,13 @@ class AccountRepo:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def generation(self) -> int:
+        """The current auth generation (see ``AuthGenerationRow``)."""
+        return (
+            self.session.scalar(select(AuthGenerationRow.value).where(AuthGenerationRow.id == 1))
+            or 0
+        )
 
     def find_user(self, name: str) -> UserRow | None:
         return self.session.scalar(select(UserRow).where(UserRow.name == name))
@@ -42,11 +65,13 @@ class AccountRepo:
 
     def remove_user(self, user_id: int) -> None:
         self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        bump_generation(self.session)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self.session.execute(
             update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
         )
+        bump_generation(self.session)
 
     def grants_on(self, index_id: int) -> Sequence[tuple[str, str, Role]]:
         """``(kind, name, role)`` of every grant on an index; kind is ``user`` or ``team``."""
@@ -69,6 +94,7 @@ class AccountRepo:
     ) -> bool:
         holder = GrantRow.user_id == user_id if user_id is not None else GrantRow.team_id == team_id
         result = self.session.execute(delete(GrantRow).where(GrantRow.index_id == index_id, holder))
+        bump_generation(self.session)
         return bool(getattr(result, "rowcount", 0))
 
     def roles_of(self, user_id: int) -> dict[int, Role]:
@@ -98,6 +124,7 @@ class AccountRepo:
             )
         else:
             existing.role = int(role)
+        bump_generation(self.session)
 
     def add_token(
         self,
@@ -148,6 +175,7 @@ class AccountRepo:
         self.session.execute(
             update(TokenRow).where(TokenRow.id == token_id).values(revoked_at=moment)
         )
+        bump_generation(self.session)
 
 
 class TeamRepo:
@@ -189,6 +217,7 @@ class TeamRepo:
         if exists is not None:
             return False
         self.session.add(TeamMemberRow(team_id=team_id, user_id=user_id))
+        bump_generation(self.session)
         return True
 
     def remove_member(self, team_id: int, user_id: int) -> bool:
@@ -197,7 +226,9 @@ class TeamRepo:
                 TeamMemberRow.team_id == team_id, TeamMemberRow.user_id == user_id
             )
         )
+        bump_generation(self.session)
         return bool(getattr(result, "rowcount", 0))
 
     def remove(self, team_id: int) -> None:
         self.session.execute(delete(TeamRow).where(TeamRow.id == team_id))
+        bump_generation(self.session)

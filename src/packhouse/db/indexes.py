@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from packhouse.db.accounts import bump_generation
 from packhouse.db.tables import IndexRow, IndexVersionRow
 from packhouse.domain.model import Index, IndexKind, IndexVersion
 from packhouse.domain.names import IndexName
@@ -57,6 +58,7 @@ class IndexRepo:
 
     def remove(self, index_id: int) -> None:
         self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
+        bump_generation(self.session)  # its grants and tokens go with it
 
     def bump_version(self, index_id: int) -> int:
         """Take the index's write lock and return the next version number."""

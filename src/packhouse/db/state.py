@@ -1,4 +1,4 @@
-"""The one cheap lookup the hot path makes per request: an index's id, version and privacy."""
+"""The one cheap lookup the hot path makes per request: an index's state and the auth generation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Protocol
 import anyio.to_thread
 from sqlalchemy import Engine, text
 
-_QUERY = "SELECT id, version, private FROM indexes WHERE name = {param}"
+_QUERY = (
+    "SELECT i.id, i.version, i.private, g.value FROM indexes i"
+    " JOIN auth_generation g ON g.id = 1 WHERE i.name = {param}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,8 @@ class IndexState:
     id: int
     version: int
     private: bool
+    #: The accounts' generation: cached credentials verified under another one are void.
+    auth_generation: int
 
 
 class IndexStateReader(Protocol):
@@ -46,7 +51,7 @@ class SqliteStateReader:
 
     async def lookup(self, name: str) -> IndexState | None:
         row = self._connection().execute(_QUERY.format(param="?"), (name,)).fetchone()
-        return IndexState(row[0], row[1], bool(row[2])) if row else None
+        return IndexState(row[0], row[1], bool(row[2]), row[3]) if row else None
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
@@ -64,7 +69,7 @@ class EngineStateReader:
     def _lookup(self, name: str) -> IndexState | None:
         with self._engine.connect() as connection:
             row = connection.execute(self._query, {"name": name}).first()
-        return IndexState(row[0], row[1], bool(row[2])) if row else None
+        return IndexState(row[0], row[1], bool(row[2]), row[3]) if row else None
 
     async def lookup(self, name: str) -> IndexState | None:
         return await anyio.to_thread.run_sync(self._lookup, name)

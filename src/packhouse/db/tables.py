@@ -247,3 +247,16 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     #: The client's address, or ``cli``.
     remote_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuthGenerationRow(Base):
+    """One row, bumped by every change that could make a cached credential wrong.
+
+    Workers and replicas cache verified credentials keyed by this value, and read it with the
+    index state they look up anyway, so a revocation or a password change is seen at once.
+    """
+
+    __tablename__ = "auth_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

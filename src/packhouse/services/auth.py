@@ -116,6 +116,56 @@ class PasswordCache:
             self._entries[key] = (user.id, user.password_hash, time.monotonic() + self._ttl)
 
 
+@dataclass(frozen=True, slots=True)
+class _CachedPrincipal:
+    principal: Principal
+    generation: int
+    #: time.monotonic() after which the entry is void (its TTL, or the token's expiry).
+    deadline: float
+
+
+class PrincipalCache:
+    """Principals of recently verified Authorization headers, for the hot path and every route.
+
+    Keyed by an HMAC of the header under a per-process random key, so no secret is held in
+    clear. An entry is valid only while the accounts' generation it was verified under stands
+    (any revocation, password change or grant change bumps it), for at most ``ttl`` seconds,
+    and never past its token's expiry.
+    """
+
+    def __init__(self, *, ttl: float, entries: int = 10_000) -> None:
+        self._ttl = ttl
+        self._limit = entries
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, _CachedPrincipal] = {}
+        self._lock = threading.Lock()
+
+    def _fingerprint(self, header: str) -> bytes:
+        return hmac.new(self._key, header.encode(), hashlib.sha256).digest()
+
+    def get(self, header: str, *, generation: int) -> Principal | None:
+        entry = self._entries.get(self._fingerprint(header))
+        if entry is None or entry.generation != generation or time.monotonic() >= entry.deadline:
+            return None
+        return entry.principal
+
+    def put(
+        self, header: str, principal: Principal, *, generation: int, expires_at: datetime | None
+    ) -> None:
+        if self._ttl <= 0:
+            return
+        lifetime = self._ttl
+        if expires_at is not None:
+            lifetime = min(lifetime, (expires_at - datetime.now(UTC)).total_seconds())
+        entry = _CachedPrincipal(
+            replace(principal, remote_addr=None), generation, time.monotonic() + lifetime
+        )
+        with self._lock:
+            if len(self._entries) >= self._limit:
+                self._entries.clear()
+            self._entries[self._fingerprint(header)] = entry
+
+
 class LoginThrottle:
     """Counts failed logins per client in a sliding window; refuses the client past a limit."""
 
@@ -142,6 +192,10 @@ class LoginThrottle:
                     retry_after=retry_after,
                 )
 
+    def limited(self, client: str | None) -> bool:
+        """Whether a client has failed logins on record (the hot path then defers to ``check``)."""
+        return client is not None and client in self._failures
+
     def failed(self, client: str | None) -> None:
         if client is None:
             return
@@ -164,6 +218,8 @@ class AuthService:
         self._sessions = sessions
         self._hasher = PasswordHasher()
         self._cache = PasswordCache(ttl=cache_seconds)
+        # A token's last use is stamped at most every _TOUCH_EVERY: no cached entry outlives it.
+        self._principals = PrincipalCache(ttl=min(cache_seconds, _TOUCH_EVERY.total_seconds()))
         self._throttle = throttle or LoginThrottle(limit=10, window=300)
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
 
@@ -173,20 +229,41 @@ class AuthService:
     def authenticate(self, header: str | None, *, remote_addr: str | None) -> Principal | None:
         """The principal for an Authorization header; None without one; Unauthorized if wrong."""
         credentials = Credentials.from_header(header)
-        if credentials is None:
+        if credentials is None or header is None:
             return None
         self._throttle.check(remote_addr)
         try:
             with self._sessions() as session:
                 accounts = AccountRepo(session)
-                if credentials.username == TOKEN_USER:
-                    principal = self._by_token(accounts, credentials.password)
-                else:
-                    principal = self._by_password(accounts, credentials)
+                # Read first: a change committed after this read voids what we cache below.
+                generation = accounts.generation()
+                principal = self._principals.get(header, generation=generation)
+                if principal is None:
+                    principal, expires_at = self._verify_credentials(accounts, credentials)
+                    self._principals.put(
+                        header, principal, generation=generation, expires_at=expires_at
+                    )
         except Unauthorized as failure:
             self._record_failure(credentials.username, remote_addr, failure)
             raise
         return replace(principal, remote_addr=remote_addr)
+
+    def cached(self, header: str, *, generation: int, remote_addr: str | None) -> Principal | None:
+        """The principal of a recently verified header, if still valid; no database access.
+
+        None means "ask ``authenticate``": the header is new, changed, expired, or its client
+        has failed logins on record.
+        """
+        if self._throttle.limited(remote_addr):
+            return None
+        return self._principals.get(header, generation=generation)
+
+    def _verify_credentials(
+        self, accounts: AccountRepo, credentials: Credentials
+    ) -> tuple[Principal, datetime | None]:
+        if credentials.username == TOKEN_USER:
+            return self._by_token(accounts, credentials.password)
+        return self._by_password(accounts, credentials), None
 
     def _record_failure(
         self, username: str, remote_addr: str | None, failure: Unauthorized
@@ -229,7 +306,7 @@ class AuthService:
         except OperationalError:  # pragma: no cover - a busy database only delays the stamp
             pass
 
-    def _by_token(self, accounts: AccountRepo, secret: str) -> Principal:
+    def _by_token(self, accounts: AccountRepo, secret: str) -> tuple[Principal, datetime | None]:
         token = accounts.token_by_hash(token_hash(secret))
         now = datetime.now(UTC)
         if token is None or token.revoked_at is not None:
@@ -241,10 +318,11 @@ class AuthService:
             raise Unauthorized("invalid or revoked API token; create a new one")
         if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
             self._touch(token.id, now)
-        return Principal(
+        principal = Principal(
             user.id,
             user.name,
             is_admin=user.is_admin,
             roles=accounts.roles_of(user.id),
             token=TokenScope(token.index_id, Role(token.role)),
         )
+        return principal, token.expires_at

@@ -23,6 +23,8 @@ class Download:
     filename: str
     sha256: str
     path: Path | None
+    #: The path below the blob folder (``ab/cd/<sha256>``), for nginx; None for other stores.
+    relative_path: str | None
     store: BlobStore
 
     def open(self) -> BinaryIO:
@@ -48,4 +50,10 @@ class DownloadService:
             if found.metadata_sha256 is None:
                 raise NotFound(f"no core metadata for {dist_filename!r}")
             blob = found.metadata_sha256
-        return Download(filename, blob, self._blobs.local_path(blob), self._blobs)
+        return Download(
+            filename,
+            blob,
+            path=self._blobs.local_path(blob),
+            relative_path=self._blobs.relative_path(blob),
+            store=self._blobs,
+        )

@@ -25,7 +25,8 @@ async def download(request: Request) -> Response:
     index = await readable_index(request, request.path_params["index"])
     sha256 = request.path_params["sha256"]
     filename = request.path_params["filename"]
-    found = await run_in_threadpool(runtime_of(request).downloads.find, index, sha256, filename)
+    runtime = runtime_of(request)
+    found = await run_in_threadpool(runtime.downloads.find, index, sha256, filename)
     headers = {
         "ETag": f'"{found.sha256}"',
         "Cache-Control": ("private" if index.private else "public")
@@ -34,9 +35,17 @@ async def download(request: Request) -> Response:
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     media_type = _content_type(filename)
+    prefix = runtime.settings.accel_redirect_prefix
+    if prefix is not None and found.relative_path is not None:
+        return _accel_redirect(prefix + found.relative_path, headers, media_type)
     if found.path is not None:
         return FileResponse(found.path, headers=headers, media_type=media_type)
     return _stream(found, headers, media_type)  # pragma: no cover - object stores come later
+
+
+def _accel_redirect(target: str, headers: dict[str, str], media_type: str) -> Response:
+    """An empty answer telling nginx to send the blob; ``target`` is built from its sha256 only."""
+    return Response(headers={**headers, "X-Accel-Redirect": target}, media_type=media_type)
 
 
 def _stream(found: Download, headers: dict[str, str], media_type: str) -> Response:

@@ -1,9 +1,10 @@
 """The hot path: cached Simple API pages answered by a bare ASGI layer in front of the app.
 
 Only the common case is handled here: a GET or HEAD of a page that is already rendered for
-the index's current (or a pinned) version, on a public index, with no query string. Anything
-else, including every first request for a page, falls through to the Starlette routes, which
-render the page and put it in the same cache.
+the index's current (or a pinned) version, with no query string, on a public index or on a
+private one by a caller whose credentials were verified recently (under the same accounts
+generation, read in the same lookup). Anything else, including every first request for a page,
+falls through to the Starlette routes, which render the page and put it in the same cache.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from packhouse.db.state import IndexState
 from packhouse.domain.pages import PageFormat
+from packhouse.domain.roles import Action, can
 from packhouse.services.pages import PageKey, RenderedPage
 from packhouse.web.negotiation import NotAcceptable, accepts_gzip, negotiate
 from packhouse.wiring import Runtime
@@ -73,7 +76,7 @@ class HotPath:
             return False
         index_name, pinned_version, project = target
         accept = accept_encoding = b""
-        if_none_match: bytes | None = None
+        if_none_match = authorization = None
         for key, value in scope["headers"]:
             if key == b"accept":
                 accept = value
@@ -82,13 +85,15 @@ class HotPath:
             elif key == b"if-none-match":
                 if_none_match = value
             elif key == b"authorization":
-                return False
+                authorization = value
         fmt = self._format(accept)
         if fmt is None:
             return False
         runtime: Runtime = self.app.state.runtime
         state = await runtime.states.lookup(index_name)
-        if state is None or state.private:
+        if state is None:
+            return False
+        if state.private and not _may_read(runtime, state, authorization, scope):
             return False
         version = state.version if pinned_version is None else pinned_version
         if version > state.version:
@@ -101,6 +106,7 @@ class HotPath:
             send,
             page,
             use_gzip=self._gzip(accept_encoding),
+            private=state.private,
             pinned=pinned_version is not None,
             if_none_match=if_none_match,
             head=scope["method"] == "HEAD",
@@ -128,6 +134,21 @@ class HotPath:
         if len(self._formats) < 1000:
             self._formats[accept] = fmt
         return fmt
+
+
+def _may_read(
+    runtime: Runtime, state: IndexState, authorization: bytes | None, scope: Scope
+) -> bool:
+    """Whether recently verified credentials let the caller read a private index."""
+    if authorization is None:
+        return False
+    client = scope.get("client")
+    principal = runtime.auth.cached(
+        authorization.decode("latin-1"),
+        generation=state.auth_generation,
+        remote_addr=client[0] if client else None,
+    )
+    return principal is not None and can(principal, Action.READ, index_id=state.id, private=True)
 
 
 def _parse(path: str) -> tuple[str, int | None, str | None] | None:
@@ -171,11 +192,12 @@ async def _send_page(
     page: RenderedPage,
     *,
     use_gzip: bool,
+    private: bool,
     pinned: bool,
     if_none_match: bytes | None,
     head: bool,
 ) -> None:
-    headers = page_headers(page, use_gzip=use_gzip, private=False, pinned=pinned)
+    headers = page_headers(page, use_gzip=use_gzip, private=private, pinned=pinned)
     etag = headers[0][1]
     if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
         raw = [(k.encode(), v.encode()) for k, v in headers if k != "content-type"]
