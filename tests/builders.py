@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
@@ -142,14 +143,15 @@ def make_sdist(dist: Dist) -> bytes:
 
 
 def _tar_gz(files: dict[str, bytes]) -> bytes:
+    """A .tar.gz, byte for byte the same for the same files (fixed mtimes, also gzip's)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
         for path, data in files.items():
             info = tarfile.TarInfo(path)
             info.size = len(data)
             info.mtime = 1_700_000_000
             archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def write(directory: Path, filename: str, data: bytes) -> Path:

@@ -127,7 +127,8 @@ class IndexFileRow(Base):
 
     __tablename__ = "index_files"
     __table_args__ = (
-        Index("ix_index_files_page", "index_id", "project", "added_in"),
+        # removed_in too, so the page queries are answered from the index alone
+        Index("ix_index_files_page", "index_id", "project", "added_in", "removed_in"),
         Index("ix_index_files_filename", "index_id", "filename"),
         Index("ix_index_files_live", "index_id", "removed_in"),
     )

@@ -197,15 +197,21 @@ async def _send_page(
     if_none_match: bytes | None,
     head: bool,
 ) -> None:
-    headers = page_headers(page, use_gzip=use_gzip, private=private, pinned=pinned)
-    etag = headers[0][1]
+    shape = (use_gzip, private, pinned)
+    raw = page.wire_headers.get(shape)
+    if raw is None:
+        headers = page_headers(page, use_gzip=use_gzip, private=private, pinned=pinned)
+        raw = [(k.encode(), v.encode()) for k, v in headers]
+        raw.append(
+            (b"content-length", str(len(page.gzip_body if use_gzip else page.body)).encode())
+        )
+        page.wire_headers[shape] = raw
+    etag = page.gzip_etag if use_gzip else page.etag
     if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
-        raw = [(k.encode(), v.encode()) for k, v in headers if k != "content-type"]
-        await send({"type": "http.response.start", "status": 304, "headers": raw})
+        kept = [(k, v) for k, v in raw if k not in (b"content-type", b"content-length")]
+        await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
         return
     body = page.gzip_body if use_gzip else page.body
-    raw = [(k.encode(), v.encode()) for k, v in headers]
-    raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": 200, "headers": raw})
     await send({"type": "http.response.body", "body": b"" if head else body})
