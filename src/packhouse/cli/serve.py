@@ -41,7 +41,7 @@ def serve(
     count = workers if workers is not None else (os.cpu_count() or 1)
     typer.echo(f"Packhouse serving {settings.data_dir.resolve()} on http://{host}:{port}/")
     uvicorn.run(
-        "packhouse.web.app:create_app",
+        "packhouse.web.app:create_worker_app",
         factory=True,
         host=host,
         port=port,
