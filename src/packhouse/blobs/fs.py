@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 from typing import BinaryIO
@@ -50,7 +50,7 @@ class FolderBlobStore:
 
     def stage(self, stream: BinaryIO, *, max_size: int) -> _StagedFile:
         hasher = DigestHasher()
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="upload-")
+        fd, name = _create_temporary(self._tmp, "upload-")
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(_CHUNK):
@@ -61,8 +61,6 @@ class FolderBlobStore:
                             "ask an admin to raise PACKHOUSE_MAX_UPLOAD_SIZE"
                         )
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(name)
@@ -72,7 +70,7 @@ class FolderBlobStore:
     def put_bytes(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         if not self.exists(sha256):
-            fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+            fd, name = _create_temporary(self._tmp, "put-")
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
@@ -114,7 +112,12 @@ class _StagedFile:
         return self._path.open("rb")
 
     def commit(self) -> None:
+        """Flush the bytes to disk and rename them into place.
+
+        Staging does not flush, so an upload found to be a no-op, or refused, costs no fsync.
+        """
         assert self._path is not None, "staged blob already committed or discarded"
+        _fsync_file(self._path)
         self._store._move_into_place(self._path, self.digests.sha256)
         self._path = None
 
@@ -125,9 +128,27 @@ class _StagedFile:
             self._path = None
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def _create_temporary(directory: Path, prefix: str) -> tuple[int, str]:
+    """A new file with the mode ``open()`` gives (0666 less the umask), not mkstemp's 0600.
+
+    Blobs keep that mode, so a web server in front (nginx with ``X-Accel-Redirect``) can read
+    them when it runs as another user; restrict access with the umask or the folder's mode.
+    """
+    while True:
+        name = directory / f"{prefix}{secrets.token_hex(8)}"
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(name)
+        except FileExistsError:  # pragma: no cover - 64 random bits
+            continue
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    _fsync_file(directory)

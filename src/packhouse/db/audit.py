@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from packhouse.db.tables import AuditRow
 from packhouse.domain.model import AuditEntry
+
+_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
+#: A Core insert: no unit-of-work flush on the upload path.
+_INSERT = insert(_TABLE)
 
 
 def _entry(row: AuditRow) -> AuditEntry:
@@ -40,16 +44,15 @@ class AuditRepo:
         detail: str = "",
         remote_addr: str | None = None,
     ) -> None:
-        self.session.add(
-            AuditRow(
-                actor=actor,
-                action=action,
-                index_name=index,
-                target=target,
-                detail=detail,
-                remote_addr=remote_addr,
-            )
-        )
+        row = {
+            "actor": actor,
+            "action": action,
+            "index_name": index,
+            "target": target,
+            "detail": detail,
+            "remote_addr": remote_addr,
+        }
+        self.session.execute(_INSERT, row)
 
     def page(
         self, *, index: str | None, offset: int, limit: int

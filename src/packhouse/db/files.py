@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -78,6 +78,21 @@ _LIVE_COLUMNS = (
     IndexFileRow.uploaded_at,
     IndexFileRow.added_in,
 )
+
+
+_DISTRIBUTIONS: Table = DistributionRow.__table__  # type: ignore[assignment]
+_MEMBERSHIPS: Table = IndexFileRow.__table__  # type: ignore[assignment]
+#: Core statements, built once: uploads run them without the unit of work or rebuilding them.
+#: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: no row when the content is known.
+_INSERT_DISTRIBUTION = {
+    "sqlite": sqlite_insert(_DISTRIBUTIONS).on_conflict_do_nothing().returning(_DISTRIBUTIONS.c.id),
+    "postgresql": pg_insert(_DISTRIBUTIONS).on_conflict_do_nothing().returning(_DISTRIBUTIONS.c.id),
+}
+_DISTRIBUTION_ID = select(DistributionRow.id).where(
+    DistributionRow.sha256 == bindparam("sha256"),
+    DistributionRow.filename == bindparam("filename"),
+)
+_INSERT_MEMBERSHIP = insert(_MEMBERSHIPS)
 
 
 def _live(row: Sequence[Any]) -> LiveFile:
@@ -172,14 +187,12 @@ class FileRepo:
             "metadata_sha256": new.metadata_sha256,
         }
         dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(insert(DistributionRow).values(**values).on_conflict_do_nothing())
-        return self.session.scalars(
-            select(DistributionRow.id).where(
-                DistributionRow.sha256 == new.digests.sha256,
-                DistributionRow.filename == new.filename,
-            )
-        ).one()
+        statement = _INSERT_DISTRIBUTION["postgresql" if dialect == "postgresql" else "sqlite"]
+        made: int | None = self.session.execute(statement, values).scalar()
+        if made is not None:
+            return made
+        key = {"sha256": new.digests.sha256, "filename": new.filename}
+        return self.session.execute(_DISTRIBUTION_ID, key).scalar_one()
 
     def add_membership(
         self,
@@ -193,18 +206,18 @@ class FileRepo:
         uploaded_at: datetime | None = None,
         uploader: str | None = None,
     ) -> None:
-        row = IndexFileRow(
-            index_id=index_id,
-            distribution_id=distribution_id,
-            filename=filename,
-            project=project,
-            version=version,
-            added_in=added_in,
-            uploader=uploader,
-        )
+        row: dict[str, object] = {
+            "index_id": index_id,
+            "distribution_id": distribution_id,
+            "filename": filename,
+            "project": project,
+            "version": version,
+            "added_in": added_in,
+            "uploader": uploader,
+        }
         if uploaded_at is not None:
-            row.uploaded_at = uploaded_at
-        self.session.add(row)
+            row["uploaded_at"] = uploaded_at
+        self.session.execute(_INSERT_MEMBERSHIP, row)
 
     def end_memberships(self, membership_ids: Sequence[int], *, removed_in: int) -> None:
         if membership_ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from packhouse.db.accounts import bump_generation
@@ -12,6 +12,16 @@ from packhouse.db.tables import IndexRow, IndexVersionRow
 from packhouse.domain.model import Index, IndexKind, IndexVersion
 from packhouse.domain.names import IndexName
 from packhouse.errors import NotFound
+
+_VERSIONS: Table = IndexVersionRow.__table__  # type: ignore[assignment]
+#: Core statements, built once: no unit-of-work flush or statement rebuilding per upload.
+_INSERT_VERSION = insert(_VERSIONS)
+_BUMP_VERSION = (
+    update(IndexRow)
+    .where(IndexRow.id == bindparam("index_id"))
+    .values(version=IndexRow.version + 1)
+    .returning(IndexRow.version)
+)
 
 
 def to_index(row: IndexRow) -> Index:
@@ -62,22 +72,19 @@ class IndexRepo:
 
     def bump_version(self, index_id: int) -> int:
         """Take the index's write lock and return the next version number."""
-        statement = (
-            update(IndexRow)
-            .where(IndexRow.id == index_id)
-            .values(version=IndexRow.version + 1)
-            .returning(IndexRow.version)
-        )
-        return self.session.execute(statement).scalar_one()
+        return self.session.execute(_BUMP_VERSION, {"index_id": index_id}).scalar_one()
 
     def record_version(
         self, index_id: int, number: int, *, action: str, actor: str | None, summary: str
     ) -> None:
-        self.session.add(
-            IndexVersionRow(
-                index_id=index_id, number=number, action=action, actor=actor, summary=summary
-            )
-        )
+        row = {
+            "index_id": index_id,
+            "number": number,
+            "action": action,
+            "actor": actor,
+            "summary": summary,
+        }
+        self.session.execute(_INSERT_VERSION, row)
 
     def versions(self, index_id: int) -> Sequence[IndexVersion]:
         rows = self.session.scalars(

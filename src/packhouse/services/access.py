@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from packhouse.db.indexes import IndexRepo
+from packhouse.db.state import IndexState
 from packhouse.domain.model import Index
 from packhouse.domain.roles import Action, Principal, can
 from packhouse.errors import Forbidden, NotFound, Unauthorized
@@ -15,10 +18,27 @@ class AccessService:
 
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        #: Indexes as last read, by name; only trusted for the id a fresh state read shows.
+        self._known: dict[str, Index] = {}
 
     def index(self, name: str) -> Index:
         with self._sessions() as session:
-            return IndexRepo(session).get(name)
+            index = IndexRepo(session).get(name)
+        if len(self._known) >= 10_000:
+            self._known.clear()
+        self._known[name] = index
+        return index
+
+    def known(self, name: str, state: IndexState) -> Index | None:
+        """The index as last read, refreshed from a state read just made; None if not known.
+
+        An index's id, name and kind never change, so a remembered index with the state's id
+        is current once its privacy and version are taken from the state.
+        """
+        index = self._known.get(name)
+        if index is None or index.id != state.id:
+            return None
+        return replace(index, private=state.private, version=state.version)
 
     def require(self, principal: Principal | None, action: Action, index_name: str) -> Index:
         index = self.index(index_name)

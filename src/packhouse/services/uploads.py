@@ -61,9 +61,10 @@ class UploadService:
         self._max_metadata_size = max_metadata_size
 
     def publish(
-        self, index_name: str, principal: Principal | None, req: UploadRequest, stream: BinaryIO
+        self, index: Index, principal: Principal | None, req: UploadRequest, stream: BinaryIO
     ) -> UploadResult:
-        index = self._access.require(principal, Action.UPLOAD, index_name)
+        """Publish to an index the caller found (``AccessService.require`` or ``known``)."""
+        self._access.check(principal, Action.UPLOAD, index)
         if index.kind is not IndexKind.HOSTED:
             raise InvalidUpload(
                 f"index {index.name!r} is a {index.kind} index; upload to a hosted one"
