@@ -21,6 +21,8 @@ IndexNameStr = str
 
 
 class Strict(BaseModel):
+    """Request bodies: unknown keys are refused; numbers are never taken from booleans."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -103,7 +105,7 @@ class VersionDiffOut(BaseModel):
 
 
 class RollbackIn(Strict):
-    version: int = Field(ge=0, le=MAX_ID)
+    version: int = Field(ge=0, le=MAX_ID, strict=True)
 
 
 class ChangeOut(BaseModel):
@@ -211,7 +213,7 @@ class TokenIn(Strict):
     #: The index the token is limited to; null for all of its user's indexes.
     index: str | None = None
     role: RoleName = "uploader"
-    expires_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
 
 
 class TokenOut(BaseModel):
