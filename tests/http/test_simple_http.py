@@ -247,31 +247,51 @@ def test_file_downloads(ph: Packhouse) -> None:
     path = _file_path(index, entry)
     assert path.endswith(f"/{sha256}/{wheel.name}")
 
-    response = ph.http.get(path)
+    # Fresh connections reach both workers; after a worker's first answer the ASGI layer
+    # serves the file from what it remembers, and must answer exactly the same.
+    for _ in range(ROUNDS):
+        with httpx.Client(base_url=ph.url, timeout=30) as http:
+            _check_download(http, path, data, entry)
+
+
+def _check_download(http: httpx.Client, path: str, data: bytes, entry: dict[str, Any]) -> None:
+    sha256 = entry["hashes"]["sha256"]
+    response = http.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
     assert int(response.headers["content-length"]) == len(data) == entry["size"]
     assert response.headers["etag"] == f'"{sha256}"'
     assert response.content == data
 
-    ranged = ph.http.get(path, headers={"Range": "bytes=0-9"})
+    ranged = http.get(path, headers={"Range": "bytes=0-9"})
     assert ranged.status_code == 206
     assert ranged.content == data[:10]
     assert ranged.headers["content-range"] == f"bytes 0-9/{len(data)}"
     assert int(ranged.headers["content-length"]) == 10
-    tail = ph.http.get(path, headers={"Range": "bytes=-5"})
+    tail = http.get(path, headers={"Range": "bytes=-5"})
     assert tail.status_code == 206
     assert tail.content == data[-5:]
 
     core = entry["core-metadata"]
     assert isinstance(core, dict)
-    metadata = ph.http.get(path + ".metadata")
+    metadata = http.get(path + ".metadata")
     assert metadata.status_code == 200
     assert metadata.headers["content-type"].startswith("text/plain")
     assert hashlib.sha256(metadata.content).hexdigest() == core["sha256"]
     assert metadata.headers["etag"] == f'"{core["sha256"]}"'
     assert b"Name: Web.Thing" in metadata.content
 
+
+def test_file_downloads_refusals(ph: Packhouse) -> None:
+    index, wheel = _published(ph)
+    sha256 = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    entry = _wheel_entry(ph, index)
+    core = entry["core-metadata"]
+    assert isinstance(core, dict)
+    path = _file_path(index, entry)
+    for _ in range(ROUNDS):  # every worker has found the file once: refusals must still hold
+        assert httpx.get(ph.url + path, timeout=30).status_code == 200
+        assert httpx.get(ph.url + path + ".metadata", timeout=30).status_code == 200
     wrong = "0" * 64
     assert ph.http.get(f"/pypi/{index}/files/{wrong}/{wheel.name}").status_code == 404
     assert ph.http.get(f"/pypi/{index}/files/{wrong}/{wheel.name}.metadata").status_code == 404
@@ -285,6 +305,29 @@ def test_file_downloads(ph: Packhouse) -> None:
         response = ph.http.get(f"/pypi/{elsewhere}/files/{sha256}/{wheel.name}{suffix}")
         assert response.status_code == 404
     assert ph.http.get(f"/pypi/no-such-index/files/{sha256}/{wheel.name}").status_code == 404
+
+
+def test_private_files_need_a_reader_on_every_request(ph: Packhouse) -> None:
+    index = ph.create_index(private=True)
+    (wheel,) = ph.publish(index, ph.uploader(index), THING)
+    reader = ph.create_user()
+    ph.grant("reader", index, reader)
+    auth = (reader.name, reader.password)
+    page = ph.http.get(simple_path(index, PROJECT), headers={"Accept": JSON}, auth=auth)
+    (entry,) = page.json()["files"]
+    url = ph.url + _file_path(index, entry)
+
+    def statuses(credentials: tuple[str, str] | None) -> set[int]:
+        return {httpx.get(url, auth=credentials, timeout=30).status_code for _ in range(ROUNDS)}
+
+    assert statuses(auth) == {200}
+    response = httpx.get(url, auth=auth, timeout=30)
+    assert response.content == wheel.read_bytes()
+    assert response.headers["cache-control"].startswith("private")
+    assert statuses(None) == {401}
+    assert statuses(("nobody", "wrong")) == {401}
+    ph.cli("revoke", "--index", index, "--user", reader.name)
+    assert statuses(auth) == {404}
 
 
 def test_trailing_slash_redirects(ph: Packhouse) -> None:

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from packhouse.services.downloads import METADATA_SUFFIX, Download
 from packhouse.web.deps import readable_index, runtime_of
-from packhouse.web.hot import etag_matches
+from packhouse.web.negotiation import etag_matches
 
 _CONTENT_TYPES = {
     ".whl": "application/zip",
@@ -27,19 +27,31 @@ async def download(request: Request) -> Response:
     filename = request.path_params["filename"]
     runtime = runtime_of(request)
     found = await run_in_threadpool(runtime.downloads.find, index, sha256, filename)
+    return file_response(
+        found,
+        private=index.private,
+        if_none_match=request.headers.get("if-none-match"),
+        accel_prefix=runtime.settings.accel_redirect_prefix,
+    )
+
+
+def file_response(
+    found: Download, *, private: bool, if_none_match: str | None, accel_prefix: str | None
+) -> Response:
+    """The answer for a found file: 304, an X-Accel-Redirect, the file, or a stream."""
     headers = {
         "ETag": f'"{found.sha256}"',
-        "Cache-Control": ("private" if index.private else "public")
-        + ", max-age=31536000, immutable",
+        "Cache-Control": ("private" if private else "public") + ", max-age=31536000, immutable",
     }
-    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+    if etag_matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    media_type = _content_type(filename)
-    prefix = runtime.settings.accel_redirect_prefix
-    if prefix is not None and found.relative_path is not None:
-        return _accel_redirect(prefix + found.relative_path, headers, media_type)
+    media_type = _content_type(found.filename)
+    if accel_prefix is not None and found.relative_path is not None:
+        return _accel_redirect(accel_prefix + found.relative_path, headers, media_type)
     if found.path is not None:
-        return FileResponse(found.path, headers=headers, media_type=media_type)
+        return FileResponse(
+            found.path, headers=headers, media_type=media_type, stat_result=found.stat
+        )
     return _stream(found, headers, media_type)  # pragma: no cover - object stores come later
 
 

@@ -1,4 +1,4 @@
-"""The hot path: cached Simple API pages answered by a bare ASGI layer in front of the app.
+"""The hot path: cached pages and known files answered by a bare ASGI layer in front of the app.
 
 Only the common case is handled here: a GET or HEAD of a page that is already rendered for
 the index's current (or a pinned) version, with no query string, on a public index or on a
@@ -16,7 +16,8 @@ from packhouse.db.state import IndexState
 from packhouse.domain.pages import PageFormat
 from packhouse.domain.roles import Action, can
 from packhouse.services.pages import PageKey, RenderedPage
-from packhouse.web.negotiation import NotAcceptable, accepts_gzip, negotiate
+from packhouse.web.files import file_response
+from packhouse.web.negotiation import NotAcceptable, accepts_gzip, etag_matches, negotiate
 from packhouse.wiring import Runtime
 
 IMMUTABLE = "max-age=31536000, immutable"
@@ -42,14 +43,6 @@ def page_headers(
     return headers
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
-
-
 class HotPath:
     """Answers cached page requests without routing, thread pool or ORM."""
 
@@ -65,10 +58,44 @@ class HotPath:
             and scope["method"] in ("GET", "HEAD")
             and not scope["query_string"]
             and scope["path"].startswith("/pypi/")
-            and await self._serve(scope, send)
+            and (
+                await self._serve(scope, send)
+                if "/files/" not in scope["path"]
+                else await self._serve_file(scope, receive, send)
+            )
         ):
             return
         await self.app(scope, receive, send)
+
+    async def _serve_file(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """A file or ``.metadata`` this process has found before: no routing, no ORM."""
+        parts = scope["path"].split("/")
+        # ['', 'pypi', index, 'files', sha256, filename]
+        if len(parts) != 6 or parts[3] != "files" or not parts[5]:
+            return False
+        runtime: Runtime = self.app.state.runtime
+        state = await runtime.states.lookup(parts[2])
+        if state is None:
+            return False
+        if_none_match = authorization = None
+        for key, value in scope["headers"]:
+            if key == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif key == b"authorization":
+                authorization = value
+        if state.private and not _may_read(runtime, state, authorization, scope):
+            return False
+        found = runtime.downloads.cached(state.id, parts[4], parts[5])
+        if found is None:
+            return False
+        response = file_response(
+            found,
+            private=state.private,
+            if_none_match=if_none_match,
+            accel_prefix=runtime.settings.accel_redirect_prefix,
+        )
+        await response(scope, receive, send)
+        return True
 
     async def _serve(self, scope: Scope, send: Send) -> bool:
         target = _parse(scope["path"])

@@ -88,3 +88,16 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     if "gzip" in qualities:
         return qualities["gzip"] > 0
     return qualities.get("*", 0.0) > 0
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value matches a strong ETag.
+
+    >>> etag_matches('"a", W/"b"', '"b"'), etag_matches("*", '"x"'), etag_matches(None, '"x"')
+    (True, True, False)
+    """
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))

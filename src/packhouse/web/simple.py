@@ -11,8 +11,8 @@ from starlette.routing import Route
 from packhouse.domain.names import parse_project_name
 from packhouse.services.pages import RenderedPage
 from packhouse.web.deps import readable_index, runtime_of
-from packhouse.web.hot import etag_matches, page_headers
-from packhouse.web.negotiation import accepts_gzip, negotiate
+from packhouse.web.hot import page_headers
+from packhouse.web.negotiation import accepts_gzip, etag_matches, negotiate
 
 
 async def index_page(request: Request) -> Response:
