@@ -316,12 +316,13 @@ def memory_kb(pid: int) -> dict[str, int]:
 
 
 def worker_pids(master_pid: int) -> list[int]:
-    """The uvicorn worker processes of a ``packhouse serve`` (multiprocessing spawn children)."""
-    return sorted(
-        pid
-        for pid in descendants(master_pid)
-        if "spawn_main" in cmdline(pid) or "multiprocessing-fork" in cmdline(pid)
-    )
+    """The worker processes of a ``packhouse serve``: uvicorn's spawned children, or the
+    processes granian forks (direct children of the server)."""
+    found = descendants(master_pid)
+    spawned = [
+        p for p in found if "spawn_main" in cmdline(p) or "multiprocessing-fork" in cmdline(p)
+    ]
+    return sorted(spawned or children(master_pid))
 
 
 class Sampler:
