@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
@@ -83,29 +84,48 @@ class PageService:
     def __init__(self, *, sessions: sessionmaker[Session], cache: PageCache) -> None:
         self._sessions = sessions
         self._cache = cache
+        #: One lock per page being rendered: concurrent misses wait for one render.
+        self._rendering: dict[PageKey, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def project_page(
         self, index: Index, project: NormalizedName, *, version: int, fmt: PageFormat, pinned: bool
     ) -> RenderedPage:
         _check_version(index, version)
         key = PageKey(index.id, version, project, fmt, pinned)
-        page = self._cache.get(key)
-        if page is None:
-            page = _finish(render_project(self._project_model(index, project, key), fmt), fmt)
-            self._cache.put(key, page)
-        return page
+        return self._page(
+            key, lambda: render_project(self._project_model(index, project, key), fmt)
+        )
 
     def index_page(
         self, index: Index, *, version: int, fmt: PageFormat, pinned: bool
     ) -> RenderedPage:
         _check_version(index, version)
         key = PageKey(index.id, version, None, fmt, pinned)
-        page = self._cache.get(key)
-        if page is None:
+
+        def render() -> bytes:
             with self._sessions() as session:
                 projects = FileRepo(session).live_projects(index.id, version)
-            page = _finish(render_index(IndexPage(projects), fmt), fmt)
-            self._cache.put(key, page)
+            return render_index(IndexPage(projects), fmt)
+
+        return self._page(key, render)
+
+    def _page(self, key: PageKey, render: Callable[[], bytes]) -> RenderedPage:
+        """The cached page, or one render of it however many requests miss at once."""
+        page = self._cache.get(key)
+        if page is not None:
+            return page
+        with self._guard:
+            lock = self._rendering.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                page = self._cache.get(key)
+                if page is None:
+                    page = _finish(render(), key.fmt)
+                    self._cache.put(key, page)
+        finally:
+            with self._guard:
+                self._rendering.pop(key, None)
         return page
 
     def _project_model(self, index: Index, project: str, key: PageKey) -> ProjectPage:
