@@ -19,8 +19,11 @@ class StagedBlob(Protocol):
         """Read the staged bytes (to inspect an archive before accepting it)."""
         ...
 
-    def commit(self) -> None:
-        """Make the bytes visible under their sha256; idempotent if already there."""
+    def commit(self, *extras: bytes) -> list[str]:
+        """Make the bytes visible under their sha256; idempotent if already there.
+
+        Small ``extras`` (core metadata) are stored in the same flush; returns their sha256s.
+        """
         ...
 
     def discard(self) -> None:

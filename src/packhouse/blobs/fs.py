@@ -70,13 +70,21 @@ class FolderBlobStore:
     def put_bytes(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         if not self.exists(sha256):
-            fd, name = _create_temporary(self._tmp, "put-")
+            self._move_into_place([(self._write_temporary(data), sha256)])
+        return sha256
+
+    def _write_temporary(self, data: bytes) -> Path:
+        """A flushed temporary file holding ``data``, not yet in place."""
+        fd, name = _create_temporary(self._tmp, "put-")
+        try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
-            self._move_into_place(Path(name), sha256)
-        return sha256
+        except BaseException:
+            _unlink_quietly(Path(name))
+            raise
+        return Path(name)
 
     def open(self, sha256: str) -> BinaryIO:
         try:
@@ -94,11 +102,17 @@ class FolderBlobStore:
         if not os.access(self._tmp, os.W_OK):
             raise OSError(f"blob folder {self._tmp} is not writable")
 
-    def _move_into_place(self, temp: Path, sha256: str) -> None:
-        final = self.path_for(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, final)  # atomic; the same name always holds the same bytes
-        _fsync_dir(final.parent)
+    def _move_into_place(self, moves: list[tuple[Path, str]]) -> None:
+        """Rename flushed temporaries to their blob paths; flush each folder touched once."""
+        folders: dict[Path, None] = {}
+        for temp, sha256 in moves:
+            final = self.path_for(sha256)
+            if final.parent not in folders:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                folders[final.parent] = None
+            os.replace(temp, final)  # atomic; the same name always holds the same bytes
+        for folder in folders:
+            _fsync_dir(folder)
 
 
 class _StagedFile:
@@ -111,20 +125,34 @@ class _StagedFile:
         assert self._path is not None, "staged blob already committed or discarded"
         return self._path.open("rb")
 
-    def commit(self) -> None:
-        """Flush the bytes to disk and rename them into place.
+    def commit(self, *extras: bytes) -> list[str]:
+        """Flush the bytes, and small extra blobs, to disk and rename them all into place.
 
-        Staging does not flush, so an upload found to be a no-op, or refused, costs no fsync.
+        Staging does not flush, so an upload found to be a no-op, or refused, costs no fsync;
+        the extras share the one pass of renames and folder flushes.
         """
         assert self._path is not None, "staged blob already committed or discarded"
         _fsync_file(self._path)
-        self._store._move_into_place(self._path, self.digests.sha256)
+        moves = [(self._path, self.digests.sha256)]
+        try:
+            extra_sha256s = [self._add_extra(data, moves) for data in extras]
+            self._store._move_into_place(moves)
+        except BaseException:
+            for temp, _sha256 in moves[1:]:
+                _unlink_quietly(temp)
+            raise
         self._path = None
+        return extra_sha256s
+
+    def _add_extra(self, data: bytes, moves: list[tuple[Path, str]]) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        if all(sha256 != known for _temp, known in moves) and not self._store.exists(sha256):
+            moves.append((self._store._write_temporary(data), sha256))
+        return sha256
 
     def discard(self) -> None:
         if self._path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self._path.unlink()
+            _unlink_quietly(self._path)
             self._path = None
 
 
@@ -140,6 +168,11 @@ def _create_temporary(directory: Path, prefix: str) -> tuple[int, str]:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(name)
         except FileExistsError:  # pragma: no cover - 64 random bits
             continue
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 def _fsync_file(path: Path) -> None:

@@ -7,10 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: What the repositories run statements on: an ORM session, or a bare connection where the
+#: session's bookkeeping costs more than the work (an upload's few Core statements).
+Executor = Session | Connection
 
 
 def make_engine(url: str) -> Engine:
@@ -56,6 +60,15 @@ def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session, session.begin():
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A bare connection in a transaction that commits on success; SQLite's lock taken up front."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
 
 
 def upgrade(engine: Engine) -> None:

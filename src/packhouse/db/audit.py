@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from packhouse.db import Executor
 from packhouse.db.tables import AuditRow
 from packhouse.domain.model import AuditEntry
 
@@ -44,15 +45,15 @@ class AuditRepo:
         detail: str = "",
         remote_addr: str | None = None,
     ) -> None:
-        row = {
-            "actor": actor,
-            "action": action,
-            "index_name": index,
-            "target": target,
-            "detail": detail,
-            "remote_addr": remote_addr,
-        }
-        self.session.execute(_INSERT, row)
+        add_entry(
+            self.session,
+            action,
+            actor=actor,
+            index=index,
+            target=target,
+            detail=detail,
+            remote_addr=remote_addr,
+        )
 
     def page(
         self, *, index: str | None, offset: int, limit: int
@@ -65,3 +66,25 @@ class AuditRepo:
             count = count.where(AuditRow.index_name == index)
         rows = self.session.scalars(query.order_by(AuditRow.id.desc()).offset(offset).limit(limit))
         return [_entry(row) for row in rows], self.session.scalar(count) or 0
+
+
+def add_entry(
+    executor: Executor,
+    action: str,
+    *,
+    actor: str | None,
+    index: str | None = None,
+    target: str = "",
+    detail: str = "",
+    remote_addr: str | None = None,
+) -> None:
+    """Append one audit row inside the caller's transaction."""
+    row = {
+        "actor": actor,
+        "action": action,
+        "index_name": index,
+        "target": target,
+        "detail": detail,
+        "remote_addr": remote_addr,
+    }
+    executor.execute(_INSERT, row)

@@ -7,11 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
+from packhouse.db import Executor
 from packhouse.db.tables import DistributionRow, IndexFileRow, YankRow
 from packhouse.domain.digests import Digests
 
@@ -93,16 +103,31 @@ _DISTRIBUTION_ID = select(DistributionRow.id).where(
     DistributionRow.filename == bindparam("filename"),
 )
 _INSERT_MEMBERSHIP = insert(_MEMBERSHIPS)
+_INSERT_YANK = insert(YankRow.__table__)  # type: ignore[arg-type]
+_MEMBERSHIPS_BY_FILENAME = (
+    select(DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
+    .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
+    .where(
+        IndexFileRow.index_id == bindparam("index_id"),
+        IndexFileRow.filename == bindparam("filename"),
+    )
+)
 
 
 def _live(row: Sequence[Any]) -> LiveFile:
     return LiveFile(*row)
 
 
+def _dialect_name(executor: Executor) -> str:
+    if isinstance(executor, Connection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
+
+
 class FileRepo:
     """Reads and writes file rows; never commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def live_files(
@@ -148,12 +173,9 @@ class FileRepo:
 
     def memberships_by_filename(self, index_id: int, filename: str) -> Sequence[tuple[str, bool]]:
         """``(sha256, live now)`` for every row that ever held this filename in the index."""
-        query = (
-            select(DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
-            .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
-            .where(IndexFileRow.index_id == index_id, IndexFileRow.filename == filename)
-        )
-        return [(sha, bool(live)) for sha, live in self.session.execute(query)]
+        key = {"index_id": index_id, "filename": filename}
+        rows = self.session.execute(_MEMBERSHIPS_BY_FILENAME, key)
+        return [(sha, bool(live)) for sha, live in rows]
 
     def find_served_file(self, index_id: int, sha256: str, filename: str) -> LiveFile | None:
         """A file that is or was in any version of the index, by its URL parts."""
@@ -186,7 +208,7 @@ class FileRepo:
             "summary": new.summary,
             "metadata_sha256": new.metadata_sha256,
         }
-        dialect = self.session.get_bind().dialect.name
+        dialect = _dialect_name(self.session)
         statement = _INSERT_DISTRIBUTION["postgresql" if dialect == "postgresql" else "sqlite"]
         made: int | None = self.session.execute(statement, values).scalar()
         if made is not None:
@@ -230,15 +252,14 @@ class FileRepo:
     def add_yank(
         self, index_id: int, project: str, version: str, *, reason: str, added_in: int
     ) -> None:
-        self.session.add(
-            YankRow(
-                index_id=index_id,
-                project=project,
-                version=version,
-                reason=reason,
-                added_in=added_in,
-            )
-        )
+        row = {
+            "index_id": index_id,
+            "project": project,
+            "version": version,
+            "reason": reason,
+            "added_in": added_in,
+        }
+        self.session.execute(_INSERT_YANK, row)
 
     def end_yank(self, index_id: int, project: str, version: str, *, removed_in: int) -> None:
         self.session.execute(

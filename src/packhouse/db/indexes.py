@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from packhouse.db import Executor
 from packhouse.db.accounts import bump_generation
 from packhouse.db.tables import IndexRow, IndexVersionRow
 from packhouse.domain.model import Index, IndexKind, IndexVersion
@@ -72,19 +73,12 @@ class IndexRepo:
 
     def bump_version(self, index_id: int) -> int:
         """Take the index's write lock and return the next version number."""
-        return self.session.execute(_BUMP_VERSION, {"index_id": index_id}).scalar_one()
+        return bump_version(self.session, index_id)
 
     def record_version(
         self, index_id: int, number: int, *, action: str, actor: str | None, summary: str
     ) -> None:
-        row = {
-            "index_id": index_id,
-            "number": number,
-            "action": action,
-            "actor": actor,
-            "summary": summary,
-        }
-        self.session.execute(_INSERT_VERSION, row)
+        record_version(self.session, index_id, number, action=action, actor=actor, summary=summary)
 
     def versions(self, index_id: int) -> Sequence[IndexVersion]:
         rows = self.session.scalars(
@@ -102,3 +96,29 @@ class IndexRepo:
             )
             for row in rows
         ]
+
+
+def bump_version(executor: Executor, index_id: int) -> int:
+    """Take the index's write lock and return the next version number."""
+    number: int = executor.execute(_BUMP_VERSION, {"index_id": index_id}).scalar_one()
+    return number
+
+
+def record_version(
+    executor: Executor,
+    index_id: int,
+    number: int,
+    *,
+    action: str,
+    actor: str | None,
+    summary: str,
+) -> None:
+    """Add the history row of a new index version."""
+    row = {
+        "index_id": index_id,
+        "number": number,
+        "action": action,
+        "actor": actor,
+        "summary": summary,
+    }
+    executor.execute(_INSERT_VERSION, row)

@@ -123,8 +123,7 @@ class UploadService:
             if self._already_there(draft.files, index, dist, sha256):
                 draft.discard()
                 return UploadResult(dist.filename, sha256, None)
-            staged.commit()
-            metadata_sha256 = self._blobs.put_bytes(meta.raw)
+            [metadata_sha256] = staged.commit(meta.raw)
             draft.add_file(_new_distribution(dist, meta, staged, metadata_sha256), uploader=actor)
             draft.summary = f"upload {dist.filename}"
             draft.target = dist.filename

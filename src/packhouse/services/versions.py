@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from packhouse.db.audit import AuditRepo
+from packhouse.db import write_connection
+from packhouse.db.audit import add_entry
 from packhouse.db.files import FileRepo, NewDistribution
-from packhouse.db.indexes import IndexRepo
+from packhouse.db.indexes import bump_version, record_version
 from packhouse.domain.model import Index
 from packhouse.domain.roles import Principal
 from packhouse.errors import Invalid, NotFound
@@ -19,12 +21,12 @@ from packhouse.errors import Invalid, NotFound
 class Draft:
     """The next version of one index, open inside a transaction that holds the index's lock."""
 
-    def __init__(self, session: Session, index: Index, number: int) -> None:
-        self.session = session
+    def __init__(self, connection: Connection, index: Index, number: int) -> None:
+        self.connection = connection
         self.index = index
         #: The version this draft becomes when it commits.
         self.number = number
-        self.files = FileRepo(session)
+        self.files = FileRepo(connection)
         self.summary = ""
         #: What the change was about, for the audit log (a filename, a release).
         self.target = ""
@@ -132,36 +134,39 @@ class VersionService:
     """Opens drafts: ``with versions.begin(index, ...) as draft`` commits version N+1 or nothing."""
 
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, Engine), "the sessionmaker must be bound to an engine"
+        #: Drafts run on bare connections: a few Core statements, no unit of work to pay for.
+        self._engine = engine
 
     @contextmanager
     def begin(self, index: Index, *, action: str, principal: Principal | None) -> Iterator[Draft]:
         """A draft of version N+1; committed with its audit entry, or discarded on error."""
-        actor = principal.name if principal else None
-        session = self._sessions()
-        try:
-            session.begin()
-            indexes = IndexRepo(session)
-            number = indexes.bump_version(index.id)  # the index's write lock from here on
-            draft = Draft(session, index, number)
+        with write_connection(self._engine) as connection:
+            number = bump_version(connection, index.id)  # the index's write lock from here on
+            draft = Draft(connection, index, number)
             yield draft
             if draft.discarded:
-                session.rollback()
+                connection.rollback()
                 return
-            indexes.record_version(
-                index.id, number, action=action, actor=actor, summary=draft.summary
-            )
-            AuditRepo(session).add(
-                action,
-                actor=actor,
-                index=index.name,
-                target=draft.target,
-                detail=f"version {number}: {draft.summary}",
-                remote_addr=principal.remote_addr if principal else None,
-            )
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+            _record(connection, draft, action=action, principal=principal)
+
+
+def _record(
+    connection: Connection, draft: Draft, *, action: str, principal: Principal | None
+) -> None:
+    """The version's history row and its audit entry, in the draft's transaction."""
+    actor = principal.name if principal else None
+    index = draft.index
+    record_version(
+        connection, index.id, draft.number, action=action, actor=actor, summary=draft.summary
+    )
+    add_entry(
+        connection,
+        action,
+        actor=actor,
+        index=index.name,
+        target=draft.target,
+        detail=f"version {draft.number}: {draft.summary}",
+        remote_addr=principal.remote_addr if principal else None,
+    )
