@@ -417,8 +417,13 @@ def test_pages_are_never_stale(ph: Packhouse) -> None:
     ph.cli("unyank", index, PROJECT, "2.0")
     _every_worker_sees(page, yanked_is(False))
 
+    ph.cli("remove", index, THING_2.wheel_filename)
+    _every_worker_sees(page, files_are(THING.wheel_filename))
+    ph.cli("index", "rollback", index, "5")  # the version before the removal
+    _every_worker_sees(page, files_are(THING.wheel_filename, THING_2.wheel_filename))
+
     ph.cli("index", "rollback", index, "1")
-    assert index_version(ph.http, index) == 6
+    assert index_version(ph.http, index) == 8
     _every_worker_sees(page, files_are(THING.wheel_filename))
     _every_worker_sees(root, lambda r: _assert_equal(r.json()["projects"], [{"name": PROJECT}]))
     _every_worker_sees(page, lambda r: _assert_in(THING.wheel_filename, r.text), accept="text/html")
