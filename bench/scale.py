@@ -1,8 +1,9 @@
 """Packhouse at scale: one hosted index with 100,000 projects and 1,000,000 files.
 
 The index, its user and grant are made with the CLI; the files are then INSERTED DIRECTLY into
-the SQLite database (distributions, index_files, index_versions, audit_log and a few yanks and
-removals), in the shape the upload path writes them. No blob exists: only pages are measured.
+the SQLite database (distributions, index_files, index_projects, index_versions, audit_log and a
+few yanks and removals), in the shape the upload path writes them. No blob exists: only pages are
+measured.
 
 Measured against ``packhouse serve --workers 2``: start-up, the root page uncached and cached,
 project pages uncached and under wrk, the workers' memory, the database size and the insert time;
@@ -174,7 +175,8 @@ def bulk_insert(data_dir: Path, *, projects: int, files_per_project: int) -> Dat
         con.execute("PRAGMA cache_size=-524288")
         con.execute("PRAGMA temp_store=MEMORY")
         (index_id,) = con.execute("SELECT id FROM indexes WHERE name = ?", (INDEX,)).fetchone()
-        for table in ("distributions", "index_files", "index_versions", "index_yanks"):
+        tables = ("distributions", "index_files", "index_projects", "index_versions", "index_yanks")
+        for table in tables:
             (count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
             if count:
                 raise RuntimeError(f"{database}: {table} is not empty")
@@ -259,6 +261,13 @@ def bulk_insert(data_dir: Path, *, projects: int, files_per_project: int) -> Dat
                 (at, "operator", "delete", INDEX, filename, f"version {number}: {summary}", "cli")
             )
         con.execute("BEGIN")
+        # Every project keeps a live file (a removal takes one sdist of several): one open row
+        # each, from the version of its first upload.
+        con.executemany(
+            "INSERT INTO index_projects (index_id, project, added_in, removed_in)"
+            " VALUES (?,?,?,NULL)",
+            ((index_id, project_name(p), p + 1) for p in range(projects)),
+        )
         con.executemany(
             "INSERT INTO index_yanks (index_id, project, version, reason, added_in, removed_in)"
             " VALUES (?,?,?,?,?,?)",
@@ -289,7 +298,8 @@ def _secondary_indexes(con: sqlite3.Connection) -> list[tuple[str, str]]:
     """``(name, CREATE INDEX sql)`` of the explicit indexes of the tables the load fills."""
     return con.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('distributions', 'index_files', 'index_versions', 'audit_log')"
+        " AND tbl_name IN"
+        " ('distributions', 'index_files', 'index_projects', 'index_versions', 'audit_log')"
     ).fetchall()
 
 
@@ -512,6 +522,13 @@ def page_queries(table: Table, dataset: Dataset) -> None:
             t_projects, names = timed(
                 "live_projects", lambda: repo.live_projects(dataset.index_id, version)
             )
+            # The root page's query before index_projects, for comparison (and as a check).
+            t_distinct, from_files = timed(
+                "projects from index_files (before index_projects)",
+                lambda: _projects_from_files(session, dataset.index_id, version),
+            )
+            if list(from_files) != list(names):
+                raise RuntimeError("index_projects does not list the projects index_files has")
             t_files, _ = timed(
                 "live_files(project)",
                 lambda: repo.live_files(dataset.index_id, version, project=project),
@@ -525,6 +542,10 @@ def page_queries(table: Table, dataset: Dataset) -> None:
         table.set(
             ("root page JSON in-process (best of 3): query / render / gzip+etag",),
             value=f"{t_projects} / {t_render} / {t_finish} ({len(names):,} projects)",
+        )
+        table.set(
+            ("root page query before index_projects: DISTINCT over index_files (best of 3)",),
+            value=t_distinct,
         )
         table.set(
             ("project page in-process (best of 3): live_files / live_yanks",),
@@ -545,6 +566,22 @@ def page_queries(table: Table, dataset: Dataset) -> None:
     finally:
         event.remove(runtime.engine, "before_cursor_execute", capture)
         runtime.close()
+
+
+def _projects_from_files(session: Any, index_id: int, version: int) -> list[str]:
+    """The root page's query before ``index_projects``: a DISTINCT over every live file."""
+    from sqlalchemy import select
+
+    from packhouse.db.files import live_at
+    from packhouse.db.tables import IndexFileRow
+
+    query = (
+        select(IndexFileRow.project)
+        .where(IndexFileRow.index_id == index_id, live_at(IndexFileRow, version))
+        .distinct()
+        .order_by(IndexFileRow.project)
+    )
+    return list(session.scalars(query))
 
 
 # ---------------------------------------------------------------------------------------------

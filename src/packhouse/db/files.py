@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
+    String,
     Table,
     and_,
     bindparam,
+    exists,
     insert,
     or_,
     select,
@@ -22,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from packhouse.db import Executor
-from packhouse.db.tables import DistributionRow, IndexFileRow, YankRow
+from packhouse.db.tables import DistributionRow, IndexFileRow, IndexProjectRow, YankRow
 from packhouse.domain.digests import Digests
 
 
@@ -63,7 +66,9 @@ class NewDistribution:
     metadata_sha256: str | None
 
 
-def live_at(table: type[IndexFileRow] | type[YankRow], version: int) -> ColumnElement[bool]:
+def live_at(
+    table: type[IndexFileRow] | type[IndexProjectRow] | type[YankRow], version: int
+) -> ColumnElement[bool]:
     """Rows present in an index version: added at or before it and not removed by then."""
     return and_(
         table.added_in <= version, or_(table.removed_in.is_(None), table.removed_in > version)
@@ -104,6 +109,38 @@ _DISTRIBUTION_ID = select(DistributionRow.id).where(
 )
 _INSERT_MEMBERSHIP = insert(_MEMBERSHIPS)
 _INSERT_YANK = insert(YankRow.__table__)  # type: ignore[arg-type]
+_PROJECTS: Table = IndexProjectRow.__table__  # type: ignore[assignment]
+#: A project's open row, made unless it has one: a lookup in ``ix_index_projects_open`` and at
+#: most one insert, in one statement.
+_OPEN_PROJECT = insert(_PROJECTS).from_select(
+    ["index_id", "project", "added_in"],
+    select(
+        bindparam("index", type_=Integer),
+        bindparam("name", type_=String),
+        bindparam("since", type_=Integer),
+    ).where(
+        ~exists().where(
+            IndexProjectRow.index_id == bindparam("index"),
+            IndexProjectRow.project == bindparam("name"),
+            IndexProjectRow.removed_in.is_(None),
+        )
+    ),
+)
+#: A project's open row ended, when none of its files is live any more.
+_CLOSE_EMPTY_PROJECT = (
+    update(_PROJECTS)
+    .where(
+        _PROJECTS.c.index_id == bindparam("index"),
+        _PROJECTS.c.project == bindparam("name"),
+        _PROJECTS.c.removed_in.is_(None),
+        ~exists().where(
+            IndexFileRow.index_id == bindparam("index"),
+            IndexFileRow.project == bindparam("name"),
+            IndexFileRow.removed_in.is_(None),
+        ),
+    )
+    .values(removed_in=bindparam("until"))
+)
 _MEMBERSHIPS_BY_FILENAME = (
     select(DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
     .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
@@ -143,11 +180,11 @@ class FileRepo:
         return [_live(row) for row in self.session.execute(query.order_by(IndexFileRow.id))]
 
     def live_projects(self, index_id: int, version: int) -> Sequence[str]:
+        """The projects with a live file in an index version, by name (``index_projects``)."""
         query = (
-            select(IndexFileRow.project)
-            .where(IndexFileRow.index_id == index_id, live_at(IndexFileRow, version))
-            .distinct()
-            .order_by(IndexFileRow.project)
+            select(IndexProjectRow.project)
+            .where(IndexProjectRow.index_id == index_id, live_at(IndexProjectRow, version))
+            .order_by(IndexProjectRow.project)
         )
         return list(self.session.scalars(query))
 
@@ -248,6 +285,27 @@ class FileRepo:
                 .where(IndexFileRow.id.in_(membership_ids))
                 .values(removed_in=removed_in)
             )
+
+    def open_projects(self, index_id: int, projects: Collection[str], *, added_in: int) -> None:
+        """Record these projects as live from ``added_in`` on, where they are not live already.
+
+        Call after adding their files in the newest version; costs one indexed lookup per
+        project, and an insert only for a project new to the index (or back in it).
+        """
+        rows = [{"index": index_id, "name": p, "since": added_in} for p in projects]
+        if rows:
+            self.session.execute(_OPEN_PROJECT, rows)
+
+    def close_empty_projects(
+        self, index_id: int, projects: Collection[str], *, removed_in: int
+    ) -> None:
+        """End the open rows of those of these projects that have no live file left.
+
+        Call after ending file memberships in the newest version.
+        """
+        rows = [{"index": index_id, "name": p, "until": removed_in} for p in projects]
+        if rows:
+            self.session.execute(_CLOSE_EMPTY_PROJECT, rows)
 
     def add_yank(
         self, index_id: int, project: str, version: str, *, reason: str, added_in: int

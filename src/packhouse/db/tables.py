@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -143,6 +144,36 @@ class IndexFileRow(Base):
     removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uploaded_at: Mapped[Timestamp]
     uploader: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class IndexProjectRow(Base):
+    """A project's membership in an index: the versions in which it has at least one live file.
+
+    One row per maximal interval (``removed_in`` excluded), so the root page is one covering
+    index scan instead of a DISTINCT over every file.
+    """
+
+    __tablename__ = "index_projects"
+    __table_args__ = (
+        # every column the root page reads, in its order: answered from the index alone
+        Index("ix_index_projects_page", "index_id", "project", "added_in", "removed_in"),
+        # at most one open row per project; a draft's "is it live now" lookup
+        Index(
+            "ix_index_projects_open",
+            "index_id",
+            "project",
+            unique=True,
+            sqlite_where=text("removed_in IS NULL"),
+            postgresql_where=text("removed_in IS NULL"),
+        ),
+    )
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    #: The normalized project name.
+    project: Mapped[str] = mapped_column(String(255))
+    added_in: Mapped[int] = mapped_column(Integer)
+    removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class YankRow(Base):

@@ -47,6 +47,7 @@ class Draft:
             added_in=self.number,
             uploader=uploader,
         )
+        self.files.open_projects(self.index.id, [new.project], added_in=self.number)
 
     def remove_file(self, filename: str) -> None:
         live = [
@@ -57,6 +58,9 @@ class Draft:
         if not live:
             raise NotFound(f"no file {filename!r} in index {self.index.name!r}")
         self.files.end_memberships([f.membership_id for f in live], removed_in=self.number)
+        self.files.close_empty_projects(
+            self.index.id, {f.project for f in live}, removed_in=self.number
+        )
 
     def yank(self, project: str, version: str, *, reason: str) -> None:
         self._require_release(project, version)
@@ -102,6 +106,10 @@ class Draft:
                     added_in=self.number,
                     uploaded_at=f.uploaded_at,
                 )
+        before = {f.project for f in now.values()}
+        after = {f.project for f in then.values()}
+        self.files.close_empty_projects(self.index.id, before - after, removed_in=self.number)
+        self.files.open_projects(self.index.id, after - before, added_in=self.number)
 
     def _restore_yanks(self, target: int, previous: int) -> None:
         now = self.files.live_yanks(self.index.id, previous)
