@@ -230,7 +230,8 @@ def start_devpi(out: Path, *, threads: int = DEVPI_THREADS, token: bool = True) 
     password = secrets.token_urlsafe(16)
     SECRETS.update({root_password, password})
     init = [str(bindir / "devpi-init"), "--serverdir", str(server_dir), "--no-root-pypi"]
-    run([*init, "--root-passwd", root_password], timeout=300)
+    # --opt=value: a secret may begin with "-", which argparse would take for an option
+    run([*init, f"--root-passwd={root_password}"], timeout=300)
     port = free_port()
     command = [
         str(bindir / "devpi-server"),
@@ -329,10 +330,8 @@ def upload(peer: Peer, files: list[Path], *, twine: Path) -> float:
             "--disable-progress-bar",
             "--repository-url",
             peer.upload_url,
-            "-u",
-            username,
-            "-p",
-            password,
+            f"--username={username}",
+            f"--password={password}",
             *map(str, batch),
         ]
         run(command, timeout=120 + 2 * len(batch), files=len(batch))

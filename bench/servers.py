@@ -94,13 +94,15 @@ def start_packhouse(data_dir: Path, *, workers: int) -> Packhouse:
 
 def twine_upload(url: str, files: list[Path], *, username: str, password: str) -> None:
     command = [str(VENV_BIN / "twine"), "upload", "--repository-url", url]
-    command += ["-u", username, "-p", password, "--disable-progress-bar", "--non-interactive"]
+    # --opt=value: a secret may begin with "-", which argparse would take for an option
+    command += [f"--username={username}", f"--password={password}"]
+    command += ["--disable-progress-bar", "--non-interactive"]
     run([*command, *map(str, files)], files=len(files), timeout=1800)
 
 
 def uv_publish(url: str, files: list[Path], *, username: str, password: str) -> None:
     command = [str(VENV_BIN / "uv"), "publish", "--publish-url", url]
-    command += ["--username", username, "--password", password, "--no-attestations"]
+    command += [f"--username={username}", f"--password={password}", "--no-attestations"]
     run([*command, *map(str, files)], files=len(files), timeout=1800)
 
 
