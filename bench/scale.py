@@ -377,7 +377,8 @@ def measure_server(table: Table, dataset: Dataset, out: Path, *, duration: float
         try:
             wait_http(f"{base}/healthz", proc=server, timeout=180, interval=0.02)
             bytecode = "venv compiled" if compiled else "venv not compiled to bytecode"
-            label = f"start-up: serve --workers {WORKERS} until /healthz 200 ({attempt}; {bytecode})"
+            label = f"start-up: serve --workers {WORKERS} until /healthz 200"
+            label += f" ({attempt}; {bytecode})"
             table.set((label,), value=_s(start))
         except BaseException:
             server.stop()

@@ -52,6 +52,7 @@ from bench.servers import (
 @dataclass(frozen=True)
 class Options:
     duration: float
+    rounds: int
     soak: float
     installs: int
     upload_files: int
@@ -125,16 +126,103 @@ def measure_pages(
     return results
 
 
+def measure_pages_interleaved(
+    table: Table,
+    servers: dict[str, Callable[[str, str], Target]],
+    duration: float,
+    rounds: int,
+    *,
+    reference: str = "nginx (static files)",
+) -> tuple[dict[str, dict[tuple[str, str], WrkResult]], dict[tuple[str, str, str], float]]:
+    """Each page on every server in turn, ``rounds`` times, ``duration / rounds`` seconds each.
+
+    On a shared machine the speed drifts over minutes; taking the servers in alternation (the
+    order rotating each round) exposes each to the same drift. Figures are the medians over
+    the rounds, and the ratio is the median of the per-round ratios to ``reference``.
+    """
+    step = max(1.0, duration / rounds)
+    results: dict[str, dict[tuple[str, str], WrkResult]] = {name: {} for name in servers}
+    ratios: dict[tuple[str, str, str], float] = {}
+    names = list(servers)
+    for page, project, kind in PAGES:
+        targets = {name: target_for(project, kind) for name, target_for in servers.items()}
+        runs: dict[str, list[WrkResult]] = {name: [] for name in names}
+        failed: set[str] = set()
+        for name, target in targets.items():
+            try:
+                warm(target.url, headers=target.headers)
+            except Exception as exc:
+                table.fail(table.expect(page, kind, name), f"{exc.__class__.__name__}: {exc}")
+                failed.add(name)
+        for round_ in range(rounds):
+            order = names[round_ % len(names) :] + names[: round_ % len(names)]
+            for name in order:
+                if name in failed:
+                    continue
+                target = targets[name]
+                try:
+                    runs[name].append(wrk(target.url, duration=step, headers=target.headers))
+                except Exception as exc:
+                    table.fail(table.expect(page, kind, name), f"{exc.__class__.__name__}: {exc}")
+                    failed.add(name)
+        for name in names:
+            label = table.expect(page, kind, name)
+            if name in failed or not runs[name]:
+                continue
+            mine = runs[name]
+            combined = WrkResult(
+                requests_per_s=median([r.requests_per_s for r in mine]),
+                p50_ms=_median_or_none([r.p50_ms for r in mine]),
+                p99_ms=_median_or_none([r.p99_ms for r in mine]),
+                requests=sum(r.requests for r in mine),
+                errors=sum(r.errors for r in mine),
+                non_2xx=sum(r.non_2xx for r in mine),
+                transfer_per_s=mine[-1].transfer_per_s,
+                raw="\n".join(r.raw for r in mine),
+            )
+            results[name][(page, kind)] = combined
+            base = runs.get(reference, [])
+            if name != reference and len(base) == len(mine):
+                paired = [
+                    m.requests_per_s / b.requests_per_s for m, b in zip(mine, base, strict=True)
+                ]
+                ratios[(page, kind, name)] = median(paired)
+            bad = (
+                f" ({combined.errors} socket errors, {combined.non_2xx} non-2xx)"
+                if (combined.errors or combined.non_2xx)
+                else ""
+            )
+            rates = [r.requests_per_s for r in mine]
+            spread = f" ({fmt(min(rates), 0)} to {fmt(max(rates), 0)})"
+            table.set(
+                label,
+                **{
+                    "requests/s": fmt(combined.requests_per_s, 0) + spread + bad,
+                    "p50 ms": fmt(combined.p50_ms, 2),
+                    "p99 ms": fmt(combined.p99_ms, 2),
+                },
+            )
+            log(f"  {name:28} {page} {kind}: {combined.requests_per_s:,.0f} req/s")
+    return results, ratios
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return median(known) if known else None
+
+
 def add_ratios(
     table: Table,
     results: dict[str, dict[tuple[str, str], WrkResult]],
+    paired: dict[tuple[str, str, str], float],
     reference: str = "nginx (static files)",
 ) -> None:
+    """The ``÷ nginx`` column: paired per-round ratios where there are, else the medians'."""
     for page, _, kind in PAGES:
         base = results.get(reference, {}).get((page, kind))
         for server, by_page in results.items():
             mine = by_page.get((page, kind))
-            value = ratio(
+            value = paired.get((page, kind, server)) or ratio(
                 mine.requests_per_s if mine else None, base.requests_per_s if base else None
             )
             if value is not None:
@@ -306,8 +394,8 @@ def run_suite(options: Options) -> str:
         )
         projects = [corpus_mod.PAIR, corpus_mod.BIG] + [f"tree-{i:02d}" for i in range(60)]
         static = build_static_tree(ph, projects, with_files=projects[2:])
-        results = run_reads(tables, ph, static, corpus, options, peer_versions)
-        add_ratios(tables.pages, results)
+        results, paired = run_reads(tables, ph, static, corpus, options, peer_versions)
+        add_ratios(tables.pages, results, paired)
         _memory_row(tables.memory, "Packhouse after the page load", ph.workers())
         log("uploads")
         measure_uploads(tables.uploads, ph, corpus)
@@ -329,22 +417,32 @@ def run_reads(
     corpus: corpus_mod.Corpus,
     options: Options,
     peer_versions: dict[str, str],
-) -> dict[str, dict[tuple[str, str], WrkResult]]:
+) -> tuple[dict[str, dict[tuple[str, str], WrkResult]], dict[tuple[str, str, str], float]]:
     from bench.nginx import start_front, start_static
 
-    results: dict[str, dict[tuple[str, str], WrkResult]] = {}
     nginx, nginx_port = start_static(static, workers=options.workers)
-    with stopping(nginx):
-        log("pages: nginx (static files)")
-        results["nginx (static files)"] = measure_pages(
+    front, front_port = start_front(ph.port, ph.blob_dir, workers=options.workers)
+    with stopping(nginx, front):
+        log("pages: nginx (static files), Packhouse and Packhouse behind the nginx front, in turn")
+        front_ph = _FrontView(f"http://127.0.0.1:{front_port}")
+        results, paired = measure_pages_interleaved(
             tables.pages,
-            "nginx (static files)",
-            lambda p, k: _static_target(nginx_port, p, k),
+            {
+                "nginx (static files)": lambda p, k: _static_target(nginx_port, p, k),
+                "Packhouse": lambda p, k: _packhouse_target(ph, p, k),
+                "Packhouse + nginx front": lambda p, k: Target(
+                    front_ph.page_url(p), _packhouse_target(ph, p, k).headers
+                ),
+            },
             options.duration,
+            options.rounds,
         )
-        log("pages: Packhouse")
-        results["Packhouse"] = measure_pages(
-            tables.pages, "Packhouse", lambda p, k: _packhouse_target(ph, p, k), options.duration
+        tables.pages.notes.append(
+            f"nginx, Packhouse and the front are measured in turn, {options.rounds} rounds of"
+            f" {max(1.0, options.duration / options.rounds):.0f} s per page (the order rotating),"
+            " so that all three see the same drift of this shared machine: requests/s is the"
+            " median of the rounds (their range in brackets), p50 and p99 the medians of the"
+            " rounds', and ÷ nginx the median of the per-round ratios"
         )
         log("installs")
         sources = {
@@ -352,19 +450,9 @@ def run_reads(
             "nginx (static files)": f"http://127.0.0.1:{nginx_port}/pypi/bench/simple/",
         }
         measure_installs(tables.installs, sources, options.installs)
-    front, front_port = start_front(ph.port, ph.blob_dir, workers=options.workers)
-    with stopping(front):
-        log("pages: Packhouse behind the documented nginx front")
-        front_ph = _FrontView(f"http://127.0.0.1:{front_port}")
-        results["Packhouse + nginx front"] = measure_pages(
-            tables.pages,
-            "Packhouse + nginx front",
-            lambda p, k: Target(front_ph.page_url(p), _packhouse_target(ph, p, k).headers),
-            options.duration,
-        )
     if options.peers:
         results.update(run_peers(tables, corpus, options, peer_versions))
-    return results
+    return results, paired
 
 
 @dataclass(frozen=True)
@@ -424,7 +512,8 @@ class Tables:
     def new(cls, options: Options) -> Tables:
         return cls(
             pages=Table(
-                f"Simple pages under load (wrk -t2 -c32, {options.duration:.0f} s each)",
+                f"Simple pages under load (wrk -t2 -c32, {options.duration:.0f} s per page and"
+                " server)",
                 ["page", "format", "server", "requests/s", "÷ nginx", "p50 ms", "p99 ms"],
                 labels=3,
             ),
@@ -470,6 +559,9 @@ def parse(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs, to try the suite")
     parser.add_argument("--duration", type=float, help="seconds of wrk per page (default 10)")
+    parser.add_argument(
+        "--rounds", type=int, help="rounds per page, servers in turn (default 5; quick 3)"
+    )
     parser.add_argument("--soak", type=float, help="seconds of sustained load (default 300)")
     parser.add_argument("--installs", type=int, help="install runs per cell (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
@@ -485,6 +577,7 @@ def parse(argv: list[str]) -> Options:
     return Options(
         duration=args.duration or (3.0 if quick else 10.0),
         soak=args.soak or (20.0 if quick else 300.0),
+        rounds=args.rounds or (3 if quick else 5),
         installs=args.installs or (1 if quick else 3),
         upload_files=100 if quick else 500,
         workers=args.workers,
