@@ -14,6 +14,8 @@ from packhouse.wiring import build
 
 #: Each worker process builds its application with this factory.
 _FACTORY = "packhouse.web.app:create_worker_app"
+#: The same behind X-Forwarded-* handling, which uvicorn does itself and granian does not.
+_GRANIAN_FACTORY = "packhouse.web.app:create_granian_worker_app"
 
 
 class Server(enum.StrEnum):
@@ -64,7 +66,7 @@ def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
     from granian.constants import Interfaces, Loops
 
     Granian(
-        _FACTORY,
+        _GRANIAN_FACTORY,
         address=host,
         port=port,
         interface=Interfaces.ASGI,

@@ -13,6 +13,7 @@ from packhouse.config import Settings
 from packhouse.errors import PackhouseError
 from packhouse.web import files, ops, pypi_json, simple, upload
 from packhouse.web.errors import handle_not_found, handle_plain
+from packhouse.web.forwarded import ForwardedHeaders, TrustedProxies
 from packhouse.web.hot import HotPath
 from packhouse.wiring import build
 
@@ -70,3 +71,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Hot
 def create_worker_app() -> HotPath:
     """The application of a ``packhouse serve`` worker: the server migrated before forking."""
     return create_app(migrate=False)
+
+
+def create_granian_worker_app() -> ASGIApp:
+    """A worker under granian, which leaves ``X-Forwarded-*`` to the application."""
+    app = create_worker_app()
+    trusted = TrustedProxies.from_env()
+    return ForwardedHeaders(app, trusted) if trusted else app

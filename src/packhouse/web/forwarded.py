@@ -1,0 +1,90 @@
+"""The client's address and scheme from a trusted proxy's ``X-Forwarded-*`` headers.
+
+uvicorn does this itself (``--proxy-headers``, on by default); granian does not, so a worker it
+serves wraps the application in :class:`ForwardedHeaders`. Without it every client behind the
+nginx front would be 127.0.0.1 to the login throttle and the audit log: one client's failed
+logins would lock out all of them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Awaitable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: The variable uvicorn reads, so one setting serves both servers.
+TRUSTED_ENV = "FORWARDED_ALLOW_IPS"
+
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxies:
+    """Addresses and networks (``10.0.0.0/8``) whose forwarding headers are believed; ``*`` all."""
+
+    def __init__(self, spec: str) -> None:
+        items = [item.strip() for item in spec.split(",") if item.strip()]
+        self.everyone = "*" in items
+        self.literals = frozenset(item for item in items if "/" not in item)
+        self.networks: tuple[_Network, ...] = tuple(
+            ipaddress.ip_network(item, strict=False) for item in items if "/" in item
+        )
+
+    @classmethod
+    def from_env(cls) -> TrustedProxies:
+        return cls(os.environ.get(TRUSTED_ENV, "127.0.0.1"))
+
+    def __bool__(self) -> bool:
+        return self.everyone or bool(self.literals) or bool(self.networks)
+
+    def __contains__(self, host: str) -> bool:
+        if self.everyone or host in self.literals:
+            return True
+        if not self.networks:
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def client(self, forwarded_for: str) -> str | None:
+        """The nearest address in an ``X-Forwarded-For`` chain that is not a trusted proxy."""
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if hop not in self:
+                return hop
+        return hops[0] if hops else None
+
+
+class ForwardedHeaders:
+    """Rewrites ``client`` and ``scheme`` of requests that come from a trusted proxy.
+
+    It sits in front of the hot path, so the common case (a trusted literal address, or none)
+    costs a set lookup and no coroutine of its own.
+    """
+
+    def __init__(self, app: ASGIApp, trusted: TrustedProxies) -> None:
+        self.app = app
+        self.trusted = trusted
+        self._literals = trusted.literals
+        self._check_all = trusted.everyone or bool(trusted.networks)
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        client = scope.get("client")
+        if (
+            client is not None
+            and (client[0] in self._literals or (self._check_all and client[0] in self.trusted))
+            and scope["type"] == "http"
+        ):
+            for key, value in scope["headers"]:
+                if key == b"x-forwarded-for":
+                    host = self.trusted.client(value.decode("latin-1"))
+                    if host is not None:
+                        scope["client"] = (host, 0)
+                elif key == b"x-forwarded-proto":
+                    proto = value.decode("latin-1").strip().lower()
+                    if proto in ("http", "https"):
+                        scope["scheme"] = proto
+        return self.app(scope, receive, send)
