@@ -1,20 +1,26 @@
 """The hot path: cached pages and known files answered by a bare ASGI layer in front of the app.
 
-Only the common case is handled here: a GET or HEAD of a page that is already rendered for
-the index's current (or a pinned) version, with no query string, on a public index or on a
-private one by a caller whose credentials were verified recently (under the same accounts
-generation, read in the same lookup). Anything else, including every first request for a page,
-falls through to the Starlette routes, which render the page and put it in the same cache.
+Only the common case is handled here: a GET or HEAD of a page or file of an index this process
+has served before, for its current (or a pinned) version, with no query string, on a public
+index or on a private one by a caller whose credentials were verified recently (under the same
+accounts generation, read in the same lookup). A page not rendered yet, or a file not looked up
+yet, costs one trip to the thread pool for the same services the routes use. Anything else (an
+index not seen yet, a name to redirect, an error to explain) falls through to the Starlette
+routes, which answer it and fill the same caches.
 """
 
 from __future__ import annotations
 
+from packaging.utils import NormalizedName
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from packhouse.db.state import IndexState
 from packhouse.domain.pages import PageFormat
 from packhouse.domain.roles import Action, can
+from packhouse.errors import PackhouseError
+from packhouse.services.downloads import Download
 from packhouse.services.pages import PageKey, RenderedPage
 from packhouse.web.files import file_response
 from packhouse.web.negotiation import NotAcceptable, accepts_gzip, etag_matches, negotiate
@@ -87,7 +93,9 @@ class HotPath:
             return False
         found = runtime.downloads.cached(state.id, parts[4], parts[5])
         if found is None:
-            return False
+            found = await self._find(runtime, parts[2], state, parts[4], parts[5])
+            if found is None:
+                return False
         response = file_response(
             found,
             private=state.private,
@@ -128,7 +136,9 @@ class HotPath:
         key = PageKey(state.id, version, project, fmt, pinned_version is not None)
         page = runtime.page_cache.get(key)
         if page is None:
-            return False
+            page = await self._render(runtime, index_name, state, key)
+            if page is None:
+                return False
         await _send_page(
             send,
             page,
@@ -139,6 +149,44 @@ class HotPath:
             head=scope["method"] == "HEAD",
         )
         return True
+
+    @staticmethod
+    async def _find(
+        runtime: Runtime, index_name: str, state: IndexState, sha256: str, filename: str
+    ) -> Download | None:
+        """A file not looked up in this process yet; None to let the routes answer."""
+        index = runtime.access.known(index_name, state)
+        if index is None:
+            return None
+        try:
+            return await run_in_threadpool(runtime.downloads.find, index, sha256, filename)
+        except PackhouseError:
+            return None  # the route says why, in its own words
+
+    @staticmethod
+    async def _render(
+        runtime: Runtime, index_name: str, state: IndexState, key: PageKey
+    ) -> RenderedPage | None:
+        """A page not rendered in this process yet; None to let the routes answer."""
+        index = runtime.access.known(index_name, state)
+        if index is None:
+            return None
+        pages = runtime.pages
+        try:
+            if key.project is None:
+                return await run_in_threadpool(
+                    pages.index_page, index, version=key.version, fmt=key.fmt, pinned=key.pinned
+                )
+            return await run_in_threadpool(
+                pages.project_page,
+                index,
+                NormalizedName(key.project),
+                version=key.version,
+                fmt=key.fmt,
+                pinned=key.pinned,
+            )
+        except PackhouseError:
+            return None  # no such project or version: the route says so
 
     def _gzip(self, accept_encoding: bytes) -> bool:
         try:
