@@ -330,3 +330,31 @@ def test_sigkill_during_a_large_upload_loses_nothing_and_lists_nothing_partial(
     finally:
         server.stop()
         ph.http.close()
+
+
+def _workers(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in children.read_text().split()} if children.exists() else set()
+
+
+def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
+    with ServerProcess.start(tmp_path / "data", workers=2) as server:
+        deadline = time.monotonic() + 30
+        while len(_workers(server.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = _workers(server.proc.pid)
+        assert len(before) == 2
+        victim = min(before)
+        os.kill(victim, 9)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _workers(server.proc.pid)
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.1)
+        now = _workers(server.proc.pid)
+        assert victim not in now
+        assert len(now) == 2, f"workers now {now}, before {before}"
+        for _ in range(6):  # new connections, so both workers answer
+            with httpx.Client(timeout=10) as client:
+                assert client.get(server.url + "/healthz").status_code == 200

@@ -75,6 +75,9 @@ def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
         loop=Loops.uvloop,
         websockets=False,
         log_access=access_log,
+        # A worker that dies (killed, out of memory) is replaced, as uvicorn's supervisor does;
+        # granian's default would leave the server one worker short until restarted.
+        respawn_failed_workers=True,
     ).serve()
 
 
