@@ -6,10 +6,12 @@ processes of the shared server answer some of them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -395,55 +397,50 @@ def _throttle_story(ph: Packhouse) -> None:
 
 # behind a proxy: X-Forwarded-For from a trusted address names the client
 
+THROTTLE_OF_THREE = {"PACKHOUSE_LOGIN_FAILURE_LIMIT": "3", "PACKHOUSE_LOGIN_FAILURE_WINDOW": "60"}
+
+
+@contextlib.contextmanager
+def private_reader(
+    tmp_path: Path, env: dict[str, str]
+) -> Iterator[tuple[Packhouse, str, User, tuple[str, str]]]:
+    """A server, a private index's listing, a reader of it and wrong credentials for them."""
+    with ServerProcess.start(tmp_path / "data", env=env, workers=1) as server:
+        ph = Packhouse(server, tmp_path)
+        try:
+            index = ph.create_index(private=True)
+            user = ph.create_user()
+            ph.grant("reader", index, user)
+            yield ph, listing(ph, index), user, (user.name, "wrong-" + user.password)
+        finally:
+            ph.http.close()
+
 
 def test_a_trusted_proxy_names_the_client_to_the_throttle(tmp_path: Path) -> None:
     # The default server (granian) as the nginx front talks to it: from 127.0.0.1, trusted
     # by default (FORWARDED_ALLOW_IPS, as for uvicorn).
-    env = {"PACKHOUSE_LOGIN_FAILURE_LIMIT": "3", "PACKHOUSE_LOGIN_FAILURE_WINDOW": "60"}
-    with ServerProcess.start(tmp_path / "data", env=env, workers=1) as server:
-        ph = Packhouse(server, tmp_path)
-        try:
-            index = ph.create_index(private=True)
-            user = ph.create_user()
-            ph.grant("reader", index, user)
-            url = listing(ph, index)
-            wrong = (user.name, "wrong-" + user.password)
-            attacker = {"X-Forwarded-For": "203.0.113.7"}
-            for _ in range(3):
-                assert ph.http.get(url, auth=wrong, headers=attacker).status_code == 401
-            assert ph.http.get(url, auth=user.auth, headers=attacker).status_code == 429
-            # Another client behind the same proxy, and the proxy itself, are not throttled.
-            other = {"X-Forwarded-For": "198.51.100.4"}
-            assert ph.http.get(url, auth=user.auth, headers=other).status_code == 200
-            assert ph.http.get(url, auth=user.auth).status_code == 200
-            # In a chain, the nearest hop that is not a trusted proxy is the client.
-            chain = {"X-Forwarded-For": "198.51.100.4, 203.0.113.7, 127.0.0.1"}
-            assert ph.http.get(url, auth=user.auth, headers=chain).status_code == 429
-        finally:
-            ph.http.close()
+    with private_reader(tmp_path, THROTTLE_OF_THREE) as (ph, url, user, wrong):
+        attacker = {"X-Forwarded-For": "203.0.113.7"}
+        for _ in range(3):
+            assert ph.http.get(url, auth=wrong, headers=attacker).status_code == 401
+        assert ph.http.get(url, auth=user.auth, headers=attacker).status_code == 429
+        # Another client behind the same proxy, and the proxy itself, are not throttled.
+        other = {"X-Forwarded-For": "198.51.100.4"}
+        assert ph.http.get(url, auth=user.auth, headers=other).status_code == 200
+        assert ph.http.get(url, auth=user.auth).status_code == 200
+        # In a chain, the nearest hop that is not a trusted proxy is the client.
+        chain = {"X-Forwarded-For": "198.51.100.4, 203.0.113.7, 127.0.0.1"}
+        assert ph.http.get(url, auth=user.auth, headers=chain).status_code == 429
 
 
 def test_forwarding_headers_from_an_untrusted_address_are_ignored(tmp_path: Path) -> None:
-    env = {
-        "PACKHOUSE_LOGIN_FAILURE_LIMIT": "3",
-        "PACKHOUSE_LOGIN_FAILURE_WINDOW": "60",
-        "FORWARDED_ALLOW_IPS": "192.0.2.1",  # a proxy that is not us
-    }
-    with ServerProcess.start(tmp_path / "data", env=env, workers=1) as server:
-        ph = Packhouse(server, tmp_path)
-        try:
-            index = ph.create_index(private=True)
-            user = ph.create_user()
-            ph.grant("reader", index, user)
-            url = listing(ph, index)
-            wrong = (user.name, "wrong-" + user.password)
-            # A client cannot spread its failures over made-up addresses...
-            for n in range(3):
-                spoofed = {"X-Forwarded-For": f"203.0.113.{n}"}
-                assert ph.http.get(url, auth=wrong, headers=spoofed).status_code == 401
-            # ...nor escape the throttle by claiming to be someone else.
-            other = {"X-Forwarded-For": "198.51.100.4"}
-            assert ph.http.get(url, auth=user.auth, headers=other).status_code == 429
-            assert ph.http.get(url, auth=user.auth).status_code == 429
-        finally:
-            ph.http.close()
+    env = {**THROTTLE_OF_THREE, "FORWARDED_ALLOW_IPS": "192.0.2.1"}  # a proxy that is not us
+    with private_reader(tmp_path, env) as (ph, url, user, wrong):
+        # A client cannot spread its failures over made-up addresses...
+        for n in range(3):
+            spoofed = {"X-Forwarded-For": f"203.0.113.{n}"}
+            assert ph.http.get(url, auth=wrong, headers=spoofed).status_code == 401
+        # ...nor escape the throttle by claiming to be someone else.
+        other = {"X-Forwarded-For": "198.51.100.4"}
+        assert ph.http.get(url, auth=user.auth, headers=other).status_code == 429
+        assert ph.http.get(url, auth=user.auth).status_code == 429
