@@ -50,7 +50,7 @@ def page_headers(
 
 
 class HotPath:
-    """Answers cached page requests without routing, thread pool or ORM."""
+    """Answers page and file requests without routing: from memory, or one thread-pool trip."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
