@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from packaging.utils import (
@@ -17,6 +18,9 @@ from packaging.version import Version
 from packhouse.errors import InvalidUpload
 
 _FORBIDDEN_CHARACTERS = frozenset("/\\\x00:")
+#: What wheel and sdist filenames are made of (names, PEP 440 versions, tags); no whitespace or
+#: control characters, which ``packaging`` lets through around the version ("foo-1.0\n.tar.gz").
+_SAFE_FILENAME = re.compile(r"[A-Za-z0-9._+!-]+", re.ASCII)
 
 
 class DistKind(enum.StrEnum):
@@ -55,6 +59,10 @@ class DistFilename:
         if not filename or filename.startswith(".") or _FORBIDDEN_CHARACTERS & set(filename):
             raise InvalidUpload(
                 f"invalid filename {filename!r}: it must be a bare filename, not a path"
+            )
+        if not _SAFE_FILENAME.fullmatch(filename):
+            raise InvalidUpload(
+                f"invalid filename {filename!r}: use only ASCII letters, digits and '._-+!'"
             )
         if filename.endswith(".whl"):
             return cls._parse_wheel(filename)

@@ -14,9 +14,10 @@ IndexName = NewType("IndexName", str)
 #: Index names that would collide with top-level URLs or future features.
 RESERVED_INDEX_NAMES = frozenset({"api", "static", "files", "ui", "healthz", "metrics"})
 
-_INDEX_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Always ``fullmatch``: ``$`` would also match before a final newline ("team-a\n").
+_INDEX_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE | re.ASCII)
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def parse_index_name(value: str) -> IndexName:
@@ -28,8 +29,12 @@ def parse_index_name(value: str) -> IndexName:
     Traceback (most recent call last):
     ...
     packhouse.errors.Invalid: invalid index name 'Team_A': use 1-64 lowercase letters, ...
+    >>> parse_index_name("team-a\\n")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.Invalid: invalid index name 'team-a\\n': use 1-64 lowercase letters, ...
     """
-    if not _INDEX_NAME.match(value):
+    if not _INDEX_NAME.fullmatch(value):
         raise Invalid(f"invalid index name {value!r}: use 1-64 lowercase letters, digits and '-'")
     if value in RESERVED_INDEX_NAMES:
         raise Invalid(f"index name {value!r} is reserved; pick another name")
@@ -41,8 +46,12 @@ def parse_project_name(value: str) -> NormalizedName:
 
     >>> parse_project_name("Foo.Bar_baz")
     'foo-bar-baz'
+    >>> parse_project_name("foo\\n")
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.Invalid: invalid project name 'foo\\n'
     """
-    if not _PROJECT_NAME.match(value):
+    if not _PROJECT_NAME.fullmatch(value):
         raise Invalid(f"invalid project name {value!r}")
     return canonicalize_name(value)
 
@@ -61,7 +70,11 @@ def parse_user_name(value: str) -> str:
 
     >>> parse_user_name("alice")
     'alice'
+    >>> parse_user_name("bob\\n")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.Invalid: invalid name 'bob\\n': use 1-64 letters, digits, '.', '_' and '-'
     """
-    if not _USER_NAME.match(value) or value == "__token__":
+    if not _USER_NAME.fullmatch(value) or value == "__token__":
         raise Invalid(f"invalid name {value!r}: use 1-64 letters, digits, '.', '_' and '-'")
     return value

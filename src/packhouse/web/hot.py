@@ -235,6 +235,8 @@ def _parse(path: str) -> tuple[str, int | None, str | None] | None:
     ('a', 3, None)
     >>> _parse("/pypi/a/simple/B_c/") is None, _parse("/pypi/a/files/x") is None
     (True, True)
+    >>> _parse("/pypi/a/versions/\u00b2/simple/") is None  # a digit to isdigit(), not to int()
+    True
     """
     parts = path.split("/")
     # ['', 'pypi', index, 'simple', ('' | project, '')] or with 'versions', N before 'simple'
@@ -244,7 +246,7 @@ def _parse(path: str) -> tuple[str, int | None, str | None] | None:
     rest = parts[3:-1]
     version: int | None = None
     if rest and rest[0] == "versions":
-        if len(rest) < 3 or not rest[1].isdigit():
+        if len(rest) < 3 or not (rest[1].isascii() and rest[1].isdigit()):
             return None
         version = int(rest[1])
         rest = rest[2:]
@@ -259,7 +261,12 @@ def _parse(path: str) -> tuple[str, int | None, str | None] | None:
 
 
 def _is_normalized(name: str) -> bool:
-    return name == name.lower() and all(c.isalnum() or c == "-" for c in name) and "--" not in name
+    return (
+        name.isascii()
+        and name == name.lower()
+        and all(c.isalnum() or c == "-" for c in name)
+        and "--" not in name
+    )
 
 
 async def _send_page(

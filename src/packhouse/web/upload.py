@@ -73,7 +73,7 @@ def _authorize_fully(
 
 def _check_length(request: Request, limit: int) -> None:
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
+    if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
         raise TooLarge(f"the upload is larger than the limit of {limit} bytes")
 
 
