@@ -1,19 +1,45 @@
-"""Core metadata: read from a wheel or sdist (size-capped, in memory) and parsed with packaging."""
+"""Core metadata: what an index reads from METADATA/PKG-INFO, leniently, as PyPI does.
+
+An index checks what identifies a file and what clients rely on, and takes everything else as
+the file declares it. So a field is never refused for its metadata version (setuptools and wheel
+wrote ``License-File`` under 2.1 for years), unknown or malformed optional fields are kept as
+they are in the bytes served as ``.metadata``, and only these are refused, each a rule PyPI also
+applies:
+
+- no ``Metadata-Version``, or one of an unknown major version (the core metadata spec: tools
+  MUST fail on a major version they do not know; PyPI refuses versions it does not know);
+- no ``Name``, more than one, or not a valid project name;
+- no ``Version``, more than one, or not a PEP 440 version;
+- a ``Requires-Python`` that is not a PEP 440 specifier set (installers read it to choose).
+
+Name and version must also agree with the filename (``check_matches``), as PyPI requires.
+"""
 
 from __future__ import annotations
 
-import tarfile
-import zipfile
-import zlib
+import re
 from dataclasses import dataclass
-from typing import IO, BinaryIO
 
-from packaging.metadata import InvalidMetadata, Metadata
-from packaging.utils import NormalizedName, canonicalize_name, canonicalize_version
-from packaging.version import Version
+from packaging.metadata import RawMetadata, parse_email
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import (
+    InvalidName,
+    NormalizedName,
+    canonicalize_name,
+    canonicalize_version,
+)
+from packaging.version import InvalidVersion, Version
 
 from packhouse.domain.filenames import DistFilename
 from packhouse.errors import InvalidUpload
+
+#: Major metadata versions this index reads: 1.x and 2.x (any minor, per the spec).
+KNOWN_MAJOR_VERSIONS = frozenset({1, 2})
+#: A line break followed by the whitespace that continues a folded header (RFC 5322 unfolding).
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+#: distutils wrote ``UNKNOWN`` for fields it had no value for; PyPI drops such values.
+_UNKNOWN = "UNKNOWN"
+_SPEC = "see https://packaging.python.org/specifications/core-metadata/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +49,9 @@ class CoreMetadata:
     #: The project name as the metadata spells it.
     name: str
     version: Version
+    #: One line; None when absent, empty or ``UNKNOWN``.
     summary: str | None
+    #: As declared (unfolded, stripped): ``>=3.8,<4.0`` stays in that order.
     requires_python: str | None
     #: The ``METADATA`` / ``PKG-INFO`` file exactly as found in the archive.
     raw: bytes
@@ -34,24 +62,26 @@ class CoreMetadata:
 
     @classmethod
     def parse(cls, raw: bytes) -> CoreMetadata:
-        """Parse a core metadata file; refuse it with the first problem packaging reports.
+        """Read a core metadata file; refuse only what identifies the file or guides installers.
 
-        >>> m = CoreMetadata.parse(b"Metadata-Version: 2.1\\nName: Foo\\nVersion: 1.0\\n")
-        >>> m.project, str(m.version)
-        ('foo', '1.0')
+        >>> m = CoreMetadata.parse(b"Metadata-Version: 2.1\\nName: Foo\\nVersion: 1.0\\n"
+        ...                        b"License-File: LICENSE\\nRequires-Python: >=3.8,<4.0\\n")
+        >>> m.project, str(m.version), m.requires_python
+        ('foo', '1.0', '>=3.8,<4.0')
+        >>> CoreMetadata.parse(b"Metadata-Version: 2.1\\nName: Foo\\n")
+        Traceback (most recent call last):
+        ...
+        packhouse.errors.InvalidUpload: invalid core metadata: no Version field; \
+see https://packaging.python.org/specifications/core-metadata/
         """
-        try:
-            meta = Metadata.from_email(raw, validate=True)
-        except ExceptionGroup as group:
-            first = group.exceptions[0]
-            raise InvalidUpload(f"invalid core metadata: {first}") from None
-        except (InvalidMetadata, ValueError) as exc:
-            raise InvalidUpload(f"invalid core metadata: {exc}") from None
+        fields, unparsed = parse_email(raw)
+        _check_metadata_version(fields, unparsed)
+        name = _project_name(_single(fields, unparsed, "name", "Name"))
         return cls(
-            name=meta.name,
-            version=meta.version,
-            summary=meta.summary,
-            requires_python=str(meta.requires_python) if meta.requires_python else None,
+            name=name,
+            version=_version(_single(fields, unparsed, "version", "Version")),
+            summary=_summary(fields.get("summary")),
+            requires_python=_requires_python(fields.get("requires_python")),
             raw=raw,
         )
 
@@ -69,105 +99,96 @@ class CoreMetadata:
             )
 
 
-def read_core_metadata(fileobj: BinaryIO, dist: DistFilename, *, max_size: int) -> bytes:
-    """Return the core metadata bytes of an archive, checking the archive is sound.
+def _invalid(problem: str) -> InvalidUpload:
+    return InvalidUpload(f"invalid core metadata: {problem}; {_SPEC}")
 
-    Members are read into memory only; no path from the archive reaches the filesystem.
+
+def _single(fields: RawMetadata, unparsed: dict[str, list[str]], key: str, header: str) -> str:
+    """A required single-use field: present once, as UTF-8 text."""
+    if key in unparsed:
+        values = unparsed[key]
+        if len(values) > 1:
+            raise _invalid(f"{len(values)} {header} fields, {values!r}; keep one")
+        raise _invalid(f"the {header} field is not UTF-8 text")
+    value = fields.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(f"no {header} field")
+    return value.strip()
+
+
+def _check_metadata_version(fields: RawMetadata, unparsed: dict[str, list[str]]) -> None:
+    """Metadata-Version must be there and of a major version this index reads.
+
+    >>> _check_metadata_version({"metadata_version": "2.5"}, {})
+    >>> _check_metadata_version({"metadata_version": "3.0"}, {})
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.InvalidUpload: invalid core metadata: Metadata-Version '3.0' has an \
+unknown major version (this index reads 1.x and 2.x); \
+see https://packaging.python.org/specifications/core-metadata/
     """
-    suffix = dist.archive_suffix
-    if suffix == ".whl":
-        return _read_from_zip(fileobj, dist, max_size=max_size, wheel=True)
-    if suffix == ".zip":
-        return _read_from_zip(fileobj, dist, max_size=max_size, wheel=False)
-    return _read_from_tar(fileobj, dist, max_size=max_size)
-
-
-def _read_from_zip(fileobj: BinaryIO, dist: DistFilename, *, max_size: int, wheel: bool) -> bytes:
-    what = "wheel" if wheel else "sdist"
+    declared = _single(fields, unparsed, "metadata_version", "Metadata-Version")
     try:
-        with zipfile.ZipFile(fileobj) as archive:
-            infos = archive.infolist()
-            _check_zip_sound(archive, infos, what)
-            info = _find_zip_metadata(infos, dist, wheel=wheel)
-            if info.file_size > max_size:
-                raise InvalidUpload(f"the {what}'s metadata is larger than {max_size} bytes")
-            with archive.open(info) as member:
-                return _read_capped(member, max_size, what)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
-        raise InvalidUpload(f"the {what} is not a valid zip archive ({exc}); rebuild it") from None
-    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption
-        raise InvalidUpload(f"the {what} cannot be read ({exc}); rebuild it") from None
+        major = Version(declared).major
+    except InvalidVersion:
+        raise _invalid(f"Metadata-Version {declared!r} is not a version such as '2.1'") from None
+    if major not in KNOWN_MAJOR_VERSIONS:
+        raise _invalid(
+            f"Metadata-Version {declared!r} has an unknown major version "
+            "(this index reads 1.x and 2.x)"
+        )
 
 
-def _check_zip_sound(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], what: str) -> None:
-    names = [info.filename for info in infos]
-    if len(set(names)) != len(names):
-        raise InvalidUpload(f"the {what} has duplicate entries; rebuild it")
-    bad = archive.testzip()
-    if bad is not None:
-        raise InvalidUpload(f"the {what} is corrupt: entry {bad!r} fails its CRC check")
-
-
-def _find_zip_metadata(
-    infos: list[zipfile.ZipInfo], dist: DistFilename, *, wheel: bool
-) -> zipfile.ZipInfo:
-    if wheel:
-        candidates = [
-            info
-            for info in infos
-            if info.filename.count("/") == 1
-            and info.filename.endswith(".dist-info/METADATA")
-            and _dist_info_matches(info.filename.split("/")[0], dist)
-        ]
-        missing = "a .dist-info/METADATA file matching its filename"
-    else:
-        candidates = [
-            info
-            for info in infos
-            if info.filename.count("/") == 1 and info.filename.endswith("/PKG-INFO")
-        ]
-        missing = "a top-level PKG-INFO file"
-    if len(candidates) != 1:
-        raise InvalidUpload(f"{dist.filename!r} does not contain exactly one {missing}")
-    return candidates[0]
-
-
-def _dist_info_matches(directory: str, dist: DistFilename) -> bool:
-    stem = directory.removesuffix(".dist-info")
-    name, _, version = stem.partition("-")
-    if not version:
-        return False
-    return canonicalize_name(name) == dist.project and canonicalize_version(
-        version
-    ) == canonicalize_version(dist.version)
-
-
-def _read_from_tar(fileobj: BinaryIO, dist: DistFilename, *, max_size: int) -> bytes:
-    found: bytes | None = None
+def _project_name(name: str) -> str:
     try:
-        with tarfile.open(fileobj=fileobj, mode="r:gz") as archive:
-            for member in archive:  # iterating to the end checks the whole gzip stream
-                parts = member.name.split("/")
-                if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
-                    if found is not None:
-                        raise InvalidUpload(f"{dist.filename!r} has more than one PKG-INFO")
-                    if member.size > max_size:
-                        raise InvalidUpload(f"the sdist's PKG-INFO is larger than {max_size} bytes")
-                    extracted = archive.extractfile(member)
-                    if extracted is None:  # pragma: no cover - isfile() was checked
-                        continue
-                    found = _read_capped(extracted, max_size, "sdist")
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise InvalidUpload(
-            f"the sdist is not a valid .tar.gz archive ({exc}); rebuild it"
+        canonicalize_name(name, validate=True)
+    except InvalidName:
+        raise _invalid(
+            f"Name {name!r} is not a valid project name (letters, digits, '.', '_', '-', "
+            "starting and ending with a letter or digit)"
         ) from None
-    if found is None:
-        raise InvalidUpload(f"{dist.filename!r} does not contain a top-level PKG-INFO file")
-    return found
+    return name
 
 
-def _read_capped(member: IO[bytes], max_size: int, what: str) -> bytes:
-    data = member.read(max_size + 1)
-    if len(data) > max_size:
-        raise InvalidUpload(f"the {what}'s metadata is larger than {max_size} bytes")
-    return data
+def _version(declared: str) -> Version:
+    try:
+        return Version(declared)
+    except InvalidVersion:
+        raise _invalid(f"Version {declared!r} is not a valid PEP 440 version") from None
+
+
+def _requires_python(declared: str | None) -> str | None:
+    """The declared specifier set, unfolded and stripped; refused only if it does not parse.
+
+    >>> _requires_python(" >=3.8, <4.0 ")
+    '>=3.8, <4.0'
+    >>> _requires_python("UNKNOWN") is None
+    True
+    """
+    value = _unfold(declared)
+    if value is None:
+        return None
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        raise _invalid(
+            f"Requires-Python {value!r} is not a PEP 440 version specifier set such as '>=3.9'"
+        ) from None
+    return value
+
+
+def _summary(declared: str | None) -> str | None:
+    """One line for listings: folded lines joined.
+
+    >>> _summary("A folded\\n  summary ")
+    'A folded summary'
+    """
+    value = _unfold(declared)
+    return " ".join(value.split()) if value else None
+
+
+def _unfold(declared: str | None) -> str | None:
+    if declared is None:
+        return None
+    value = _FOLD.sub("", declared).strip()
+    return value if value and value != _UNKNOWN else None
