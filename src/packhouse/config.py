@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     #: nginx's internal location for blobs (e.g. ``/_packhouse_blobs/``): when set, file downloads
     #: answer with ``X-Accel-Redirect`` after the access check and nginx sends the bytes.
     accel_redirect_prefix: str | None = None
+    #: Who may create indexes (``PACKHOUSE_INDEX_CREATORS``): ``admins`` only, or every ``users``.
+    index_creators: Literal["admins", "users"] = "admins"
     #: Optional TOML file with the same keys (``PACKHOUSE_CONFIG``).
     config: Path | None = None
 

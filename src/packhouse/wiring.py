@@ -11,6 +11,7 @@ from packhouse.blobs import BlobStore, open_store
 from packhouse.config import Settings
 from packhouse.db import make_engine, make_sessionmaker, upgrade
 from packhouse.db.state import IndexStateReader, state_reader
+from packhouse.domain.policy import IndexCreators
 from packhouse.services.access import AccessService
 from packhouse.services.accounts import AccountService
 from packhouse.services.auth import AuthService, LoginThrottle
@@ -61,7 +62,9 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         upgrade(engine)
     sessions = make_sessionmaker(engine)
     blobs = open_store(settings.resolved_storage_url)
-    access = AccessService(sessions=sessions)
+    access = AccessService(
+        sessions=sessions, index_creators=IndexCreators(settings.index_creators)
+    )
     auth = AuthService(
         sessions=sessions,
         cache_seconds=settings.credential_cache_seconds,

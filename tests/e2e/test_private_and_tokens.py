@@ -277,7 +277,7 @@ def test_a_password_change_is_effective_at_once_in_every_worker(
     third_password = secrets.token_urlsafe(12)
     response = ph.http.put(
         f"/api/v1/users/{reader.name}/password",
-        json={"password": third_password},
+        json={"password": third_password, "current_password": new_password},
         auth=(reader.name, new_password),
     )
     assert response.status_code == 204, response.text

@@ -84,6 +84,21 @@ def index_delete(
     typer.echo(f"deleted index {name!r}")
 
 
+@index_app.command("purge")
+def index_purge(
+    name: str, yes: Annotated[bool, typer.Option("--yes", help="Confirm the purge.")] = False
+) -> None:
+    """Free a deleted index's name for reuse; its old version URLs may then serve other content."""
+    if not yes:
+        raise Invalid(
+            f"purging {name!r} lets a new index serve other content at its old version URLs; "
+            "add --yes to confirm"
+        )
+    with runtime() as rt:
+        rt.indexes.purge(OPERATOR, name)
+    typer.echo(f"purged index name {name!r}: a new index may use it")
+
+
 @index_app.command("rollback")
 def index_rollback(name: str, version: int) -> None:
     """Make a new version whose content equals VERSION's."""

@@ -60,6 +60,11 @@ class AccountRepo:
         self.session.flush()
         return user
 
+    def lock_admins(self) -> Sequence[int]:
+        """The admins' ids, their rows locked until the transaction ends (PostgreSQL)."""
+        query = select(UserRow.id).where(UserRow.is_admin).order_by(UserRow.id).with_for_update()
+        return list(self.session.scalars(query))
+
     def list_users(self) -> Sequence[UserRow]:
         return list(self.session.scalars(select(UserRow).order_by(UserRow.name)))
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from packhouse.db import Executor
 from packhouse.db.accounts import bump_generation
-from packhouse.db.tables import IndexRow, IndexVersionRow
+from packhouse.db.tables import IndexRow, IndexVersionRow, RetiredIndexNameRow
 from packhouse.domain.model import Index, IndexKind, IndexVersion
 from packhouse.domain.names import IndexName
 from packhouse.errors import NotFound
@@ -70,6 +70,28 @@ class IndexRepo:
     def remove(self, index_id: int) -> None:
         self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
         bump_generation(self.session)  # its grants and tokens go with it
+
+    def retire(self, name: str, *, by: str | None) -> None:
+        """Keep a deleted index's name from being used again."""
+        self.session.add(RetiredIndexNameRow(name=name, retired_by=by))
+        self.session.flush()
+
+    def is_retired(self, name: str) -> bool:
+        found = self.session.scalar(
+            select(RetiredIndexNameRow.name).where(RetiredIndexNameRow.name == name)
+        )
+        return found is not None
+
+    def retired(self) -> Sequence[RetiredIndexNameRow]:
+        query = select(RetiredIndexNameRow).order_by(RetiredIndexNameRow.name)
+        return list(self.session.scalars(query))
+
+    def unretire(self, name: str) -> bool:
+        """Free a retired name; False if it was not retired."""
+        result = self.session.execute(
+            delete(RetiredIndexNameRow).where(RetiredIndexNameRow.name == name)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def bump_version(self, index_id: int) -> int:
         """Take the index's write lock and return the next version number."""

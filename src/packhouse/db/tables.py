@@ -100,6 +100,18 @@ class IndexVersionRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
 
 
+class RetiredIndexNameRow(Base):
+    """The name of a deleted index: never reused (so no version URL changes content) unless an
+    admin purges it."""
+
+    __tablename__ = "retired_index_names"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    retired_at: Mapped[Timestamp]
+    #: Who deleted the index.
+    retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
 class DistributionRow(Base):
     """A file's content and what was read from it; shared by every index that holds it."""
 

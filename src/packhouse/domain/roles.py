@@ -1,4 +1,4 @@
-"""Roles, actions and the one permission check every surface uses."""
+"""Roles, actions and principals; ``domain/policy.py`` decides who may do what."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ class Role(enum.IntEnum):
 
 
 class Action(enum.StrEnum):
-    """Things a principal may do on an index."""
+    """Everything a principal may be allowed to do; ``domain/policy.RULES`` has a row for each."""
 
+    # on an index
     READ = "read"
     UPLOAD = "upload"
     #: Yank or un-yank a release of a project the principal has uploaded to.
@@ -46,23 +47,28 @@ class Action(enum.StrEnum):
     ROLLBACK = "rollback"
     MANAGE_SETTINGS = "manage-settings"
     READ_AUDIT = "read-audit"
+    LIST_GRANTS = "list-grants"
     GRANT = "grant"
     DELETE_INDEX = "delete-index"
-
-
-#: The least role each action needs.
-REQUIRED_ROLE: Mapping[Action, Role] = {
-    Action.READ: Role.READER,
-    Action.UPLOAD: Role.UPLOADER,
-    Action.YANK_OWN: Role.UPLOADER,
-    Action.YANK: Role.MAINTAINER,
-    Action.DELETE_FILE: Role.MAINTAINER,
-    Action.ROLLBACK: Role.MAINTAINER,
-    Action.MANAGE_SETTINGS: Role.MAINTAINER,
-    Action.READ_AUDIT: Role.OWNER,
-    Action.GRANT: Role.OWNER,
-    Action.DELETE_INDEX: Role.OWNER,
-}
+    # on the server
+    CREATE_INDEX = "create-index"
+    LIST_RETIRED_INDEXES = "list-retired-indexes"
+    PURGE_INDEX = "purge-index"
+    READ_ALL_AUDIT = "read-all-audit"
+    # on accounts
+    SHOW_USER = "show-user"
+    LIST_USERS = "list-users"
+    CREATE_USER = "create-user"
+    DELETE_USER = "delete-user"
+    CHANGE_OWN_PASSWORD = "change-own-password"  # noqa: S105 - a name, not a secret
+    RESET_PASSWORD = "reset-password"  # noqa: S105 - a name, not a secret
+    SHOW_TEAM = "show-team"
+    CREATE_TEAM = "create-team"
+    DELETE_TEAM = "delete-team"
+    MANAGE_TEAM_MEMBERS = "manage-team-members"
+    CREATE_TOKEN = "create-token"  # noqa: S105 - a name, not a secret
+    LIST_TOKENS = "list-tokens"
+    REVOKE_TOKEN = "revoke-token"  # noqa: S105 - a name, not a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,24 +119,6 @@ class Principal:
             if role is not None:
                 role = min(role, self.token.role)
         return role
-
-
-def can(principal: Principal | None, action: Action, *, index_id: int, private: bool) -> bool:
-    """Whether a principal (None for anonymous) may do an action on an index.
-
-    >>> can(None, Action.READ, index_id=1, private=False)
-    True
-    >>> can(None, Action.READ, index_id=1, private=True)
-    False
-    >>> can(Principal(1, "a", roles={1: Role.UPLOADER}), Action.UPLOAD, index_id=1, private=True)
-    True
-    """
-    if action is Action.READ and not private:
-        return True
-    if principal is None:
-        return False
-    role = principal.role_on(index_id)
-    return role is not None and role >= REQUIRED_ROLE[action]
 
 
 #: The server's operator, acting through the CLI on the server's own configuration.

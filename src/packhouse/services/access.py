@@ -1,4 +1,4 @@
-"""The one permission check, used by every HTTP route and CLI command."""
+"""The one permission check, used by every HTTP route and CLI command: it asks the policy."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from packhouse.db.indexes import IndexRepo
 from packhouse.db.state import IndexState
 from packhouse.domain.model import Index
-from packhouse.domain.roles import Action, Principal, can
+from packhouse.domain.policy import IndexCreators, Target, can, decide
+from packhouse.domain.roles import Action, Principal
 from packhouse.errors import Forbidden, NotFound, Unauthorized
 
 
 class AccessService:
     """Finds an index and decides whether a principal may act on it."""
 
-    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        index_creators: IndexCreators = IndexCreators.ADMINS,
+    ) -> None:
         self._sessions = sessions
+        self._creators = index_creators
         #: Indexes as last read, by name; only trusted for the id a fresh state read shows.
         self._known: dict[str, Index] = {}
 
@@ -45,6 +52,32 @@ class AccessService:
         self.check(principal, action, index)
         return index
 
+    def permits(self, principal: Principal | None, action: Action, target: Target) -> bool:
+        """Whether the policy allows an action on a target that is not (only) an index."""
+        return decide(principal, action, target, creators=self._creators).allowed
+
+    def authorize(
+        self,
+        principal: Principal | None,
+        action: Action,
+        target: Target,
+        *,
+        missing: str | None = None,
+    ) -> None:
+        """Raise unless the policy allows it: ``NotFound(missing)`` when the target is none of
+        the caller's business (and ``missing`` is given), else ``Unauthorized``/``Forbidden``."""
+        decision = decide(principal, action, target, creators=self._creators)
+        if decision.allowed:
+            return
+        if principal is None:
+            raise Unauthorized(
+                f"{decision.reason}: log in with your user name and password, "
+                "or __token__ and an API token"
+            )
+        if decision.hidden and missing is not None:
+            raise NotFound(missing)
+        raise Forbidden(decision.reason)
+
     @staticmethod
     def allows(principal: Principal | None, action: Action, index: Index) -> bool:
         return can(principal, action, index_id=index.id, private=index.private)
@@ -63,9 +96,7 @@ class AccessService:
             and index.private
             and not can(principal, Action.READ, index_id=index.id, private=True)
         ):
-            raise NotFound(
-                f"no index named {index.name!r}; `packhouse index list` shows the indexes"
-            )
+            raise NotFound(f"no index named {index.name!r}; check the name")
         if principal is None:
             raise Unauthorized(
                 f"index {index.name!r} needs credentials to {action}: "

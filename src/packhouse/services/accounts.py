@@ -15,8 +15,9 @@ from packhouse.db.audit import AuditRepo
 from packhouse.db.indexes import IndexRepo
 from packhouse.db.tables import TokenRow, UserRow
 from packhouse.domain.names import parse_user_name
-from packhouse.domain.roles import Action, Principal, Role
-from packhouse.errors import Conflict, Forbidden, Invalid, NotFound
+from packhouse.domain.policy import Target
+from packhouse.domain.roles import Action, Principal, Role, TokenScope
+from packhouse.errors import Conflict, Invalid, NotFound
 from packhouse.services.access import AccessService
 from packhouse.services.auth import AuthService, new_token_secret, token_hash
 
@@ -83,7 +84,7 @@ class AccountService:
     def create_user(
         self, principal: Principal, name: str, *, password: str, admin: bool
     ) -> UserInfo:
-        _require_admin(principal, "create users")
+        self._access.authorize(principal, Action.CREATE_USER, Target())
         user_name = parse_user_name(name)
         password_hash = self._auth.hash_password(_check_password(password))
         try:
@@ -97,38 +98,58 @@ class AccountService:
             raise Conflict(f"a user named {name!r} already exists") from None
 
     def users(self, principal: Principal) -> Sequence[UserInfo]:
-        _require_admin(principal, "list users")
+        self._access.authorize(principal, Action.LIST_USERS, Target())
         with self._sessions() as session:
             return [_user(u) for u in AccountRepo(session).list_users()]
 
     def user(self, principal: Principal, name: str) -> UserInfo:
-        if not principal.server_admin and principal.name != name:
-            raise NotFound(f"no user named {name!r}")
+        missing = f"no user named {name!r}"
         with self._sessions() as session:
-            return _user(AccountRepo(session).get_user(name))
+            found = AccountRepo(session).find_user(name)
+        target = Target(user_id=found.id if found else None)
+        self._access.authorize(principal, Action.SHOW_USER, target, missing=missing)
+        if found is None:
+            raise NotFound(missing)
+        return _user(found)
 
     def delete_user(self, principal: Principal, name: str) -> None:
-        _require_admin(principal, "delete users")
+        """Delete a user (not the last admin: someone must be left to manage the server)."""
+        self._access.authorize(principal, Action.DELETE_USER, Target())
         with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
-            accounts.remove_user(accounts.get_user(name).id)
+            user = accounts.get_user(name)
+            if user.is_admin and accounts.lock_admins() == [user.id]:
+                raise Conflict(
+                    f"{name!r} is the last admin and cannot be deleted; make another admin first"
+                )
+            accounts.remove_user(user.id)
             _audit(session, principal, "user.delete", target=name)
 
-    def set_password(self, principal: Principal, name: str, password: str) -> None:
-        """Change a password; verified-credential caches see the new hash at once."""
-        if not principal.server_admin and principal.name != name:
-            raise Forbidden("you can only change your own password")
-        _require_own_credentials(principal, "change a password")
+    def set_password(
+        self, principal: Principal, name: str, password: str, *, current: str | None = None
+    ) -> None:
+        """Change a password: one's own with the current one, or anyone's as an admin.
+
+        Verified-credential caches see the new hash at once.
+        """
+        with self._sessions() as session:
+            user = AccountRepo(session).find_user(name)
+        if user is None or user.id != principal.user_id:
+            self._access.authorize(principal, Action.RESET_PASSWORD, Target())
+            if user is None:
+                raise NotFound(f"no user named {name!r}")
+        else:
+            self._access.authorize(principal, Action.CHANGE_OWN_PASSWORD, Target(user_id=user.id))
+            self._auth.confirm_password(user, current)
         password_hash = self._auth.hash_password(_check_password(password))
         with write_transaction(self._sessions) as session:
-            accounts = AccountRepo(session)
-            accounts.set_password_hash(accounts.get_user(name).id, password_hash)
+            AccountRepo(session).set_password_hash(user.id, password_hash)
             _audit(session, principal, "user.password", target=name)
 
     # teams
 
     def create_team(self, principal: Principal, name: str) -> TeamInfo:
-        _require_admin(principal, "create teams")
+        self._access.authorize(principal, Action.CREATE_TEAM, Target())
         team_name = parse_user_name(name)
         try:
             with write_transaction(self._sessions) as session:
@@ -142,28 +163,29 @@ class AccountService:
         with self._sessions() as session:
             teams = TeamRepo(session)
             found = [TeamInfo(t.name, teams.members(t.id)) for t in teams.list()]
-        if principal.server_admin:
-            return found
-        return [t for t in found if principal.name in t.members]
+        # Refuses a credential that may show no team at all, even the caller's own.
+        own = Target(members=frozenset({principal.name}))
+        self._access.authorize(principal, Action.SHOW_TEAM, own)
+        return [t for t in found if self._access.permits(principal, Action.SHOW_TEAM, _team(t))]
 
     def team(self, principal: Principal, name: str) -> TeamInfo:
         with self._sessions() as session:
             teams = TeamRepo(session)
             team = teams.get(name)
             info = TeamInfo(team.name, teams.members(team.id))
-        if not principal.server_admin and principal.name not in info.members:
-            raise NotFound(f"no team named {name!r}")
+        missing = f"no team named {name!r}"
+        self._access.authorize(principal, Action.SHOW_TEAM, _team(info), missing=missing)
         return info
 
     def add_member(self, principal: Principal, team: str, user: str) -> None:
-        _require_admin(principal, "manage teams")
+        self._access.authorize(principal, Action.MANAGE_TEAM_MEMBERS, Target())
         with write_transaction(self._sessions) as session:
             team_row = TeamRepo(session).get(team)
             if TeamRepo(session).add_member(team_row.id, AccountRepo(session).get_user(user).id):
                 _audit(session, principal, "team.add", target=f"{team}/{user}")
 
     def remove_member(self, principal: Principal, team: str, user: str) -> None:
-        _require_admin(principal, "manage teams")
+        self._access.authorize(principal, Action.MANAGE_TEAM_MEMBERS, Target())
         with write_transaction(self._sessions) as session:
             team_row = TeamRepo(session).get(team)
             user_row = AccountRepo(session).get_user(user)
@@ -172,7 +194,7 @@ class AccountService:
             _audit(session, principal, "team.remove", target=f"{team}/{user}")
 
     def delete_team(self, principal: Principal, name: str) -> None:
-        _require_admin(principal, "delete teams")
+        self._access.authorize(principal, Action.DELETE_TEAM, Target())
         with write_transaction(self._sessions) as session:
             teams = TeamRepo(session)
             teams.remove(teams.get(name).id)
@@ -181,7 +203,7 @@ class AccountService:
     # grants
 
     def grants(self, principal: Principal, index: str) -> Sequence[Grant]:
-        target = self._access.require(principal, Action.READ, index)
+        target = self._access.require(principal, Action.LIST_GRANTS, index)
         with self._sessions() as session:
             found = AccountRepo(session).grants_on(target.id)
         return [Grant(target.name, kind, name, role) for kind, name, role in found]
@@ -241,10 +263,10 @@ class AccountService:
         name: str = "",
         expires_in: timedelta | None = None,
     ) -> IssuedToken:
-        """Issue a token; its role may not exceed what its user holds on the index."""
-        if not principal.server_admin and principal.name != user:
-            raise Forbidden("you can only create tokens for yourself")
-        _require_own_credentials(principal, "create tokens")
+        """Issue a token; its role may not exceed what its user holds on the index.
+
+        A token may create only tokens no wider in scope and no higher in role than itself.
+        """
         if len(name) > 128:
             raise Invalid("a token name has at most 128 characters")
         secret = new_token_secret()
@@ -253,6 +275,8 @@ class AccountService:
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
             index_id = _token_index(session, owner, index=index, role=role)
+            target = Target(user_id=owner.id, token=TokenScope(index_id, role))
+            self._access.authorize(principal, Action.CREATE_TOKEN, target)
             row = accounts.add_token(
                 owner.id,
                 index_id=index_id,
@@ -272,12 +296,10 @@ class AccountService:
             return IssuedToken(_token(row, owner.name, index), secret)
 
     def tokens(self, principal: Principal, *, user: str) -> Sequence[TokenInfo]:
-        if not principal.server_admin and principal.name != user:
-            raise Forbidden("you can only list your own tokens")
-        _require_own_credentials(principal, "list tokens")
         with self._sessions() as session:
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
+            self._access.authorize(principal, Action.LIST_TOKENS, Target(user_id=owner.id))
             names = _index_names(session)
             return [
                 _token(t, owner.name, names.get(t.index_id)) for t in accounts.tokens_of(owner.id)
@@ -285,17 +307,16 @@ class AccountService:
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         """Revoke a token at once: every worker looks tokens up on each request."""
-        _require_own_credentials(principal, "revoke tokens")
+        missing = f"no token {token_id} of yours"
         with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             token = accounts.token_by_id(token_id)
             owner = accounts.user_by_id(token.user_id) if token else None
-            if (
-                token is None
-                or owner is None
-                or (not principal.server_admin and owner.name != principal.name)
-            ):
-                raise NotFound(f"no token {token_id} of yours")
+            if token is None or owner is None:
+                raise NotFound(missing)
+            scope = TokenScope(token.index_id, Role(token.role))
+            target = Target(user_id=owner.id, token=scope)
+            self._access.authorize(principal, Action.REVOKE_TOKEN, target, missing=missing)
             if token.revoked_at is None:
                 accounts.revoke_token(token.id, datetime.now(UTC))
                 index = _index_names(session).get(token.index_id)
@@ -309,15 +330,8 @@ class AccountService:
                 )
 
 
-def _require_admin(principal: Principal, what: str) -> None:
-    if not principal.server_admin:
-        raise Forbidden(f"only admins {what}")
-
-
-def _require_own_credentials(principal: Principal, what: str) -> None:
-    """Account changes need a password login or an unscoped token, never an index's token."""
-    if principal.token is not None and principal.token.index_id is not None:
-        raise Forbidden(f"a token limited to one index cannot {what}; use your password")
+def _team(team: TeamInfo) -> Target:
+    return Target(members=frozenset(team.members))
 
 
 def _check_password(password: str) -> str:

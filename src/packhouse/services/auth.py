@@ -23,7 +23,7 @@ from packhouse.db.accounts import AccountRepo
 from packhouse.db.audit import AuditRepo
 from packhouse.db.tables import UserRow
 from packhouse.domain.roles import Principal, Role, TokenScope
-from packhouse.errors import Throttled, Unauthorized
+from packhouse.errors import Forbidden, Invalid, Throttled, Unauthorized
 
 #: Tokens start with this, so secret scanners can recognise leaked ones.
 TOKEN_PREFIX = "pkh_"  # noqa: S105 - a public prefix, not a secret
@@ -48,16 +48,23 @@ class Credentials:
 
     @classmethod
     def from_header(cls, header: str | None) -> Credentials | None:
-        """Parse an ``Authorization: Basic`` header; None when there is none.
+        """Parse an ``Authorization`` header, Basic or ``Bearer <API token>``; None without one.
 
         >>> Credentials.from_header("Basic " + base64.b64encode(b"a:b:c").decode())
         Credentials(username='a', password='b:c')
+        >>> Credentials.from_header("Bearer pkh_x")
+        Credentials(username='__token__', password='pkh_x')
         """
         if not header:
             return None
         scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return cls(TOKEN_USER, value.strip())
         if scheme.lower() != "basic":
-            raise Unauthorized("only HTTP Basic authentication is supported")
+            raise Unauthorized(
+                "use HTTP Basic (a user name and password, or __token__ and an API token) "
+                "or Bearer with an API token"
+            )
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
@@ -225,6 +232,15 @@ class AuthService:
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
+
+    def confirm_password(self, user: UserRow, password: str | None) -> None:
+        """Raise unless ``password`` is the user's current one (to change it, say)."""
+        if not password:
+            raise Invalid(
+                "changing your own password needs the current one: send it as current_password"
+            )
+        if user.password_hash is None or not self._verify(user.password_hash, password):
+            raise Forbidden("the current password is wrong; the password was not changed")
 
     def authenticate(self, header: str | None, *, remote_addr: str | None) -> Principal | None:
         """The principal for an Authorization header; None without one; Unauthorized if wrong."""

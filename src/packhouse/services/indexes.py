@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from packhouse.db.files import FileRepo, LiveFile
 from packhouse.db.indexes import IndexRepo
 from packhouse.domain.model import AuditEntry, Index, IndexKind, IndexVersion, Page
 from packhouse.domain.names import parse_index_name, parse_project_name
+from packhouse.domain.policy import Target
 from packhouse.domain.roles import Action, Principal, Role
 from packhouse.errors import Conflict, Forbidden, Invalid, NotFound
 from packhouse.services.access import AccessService
@@ -30,6 +32,15 @@ class ProjectFiles:
     files: Sequence[LiveFile]
     #: ``{version: reason}`` of the yanked releases.
     yanked: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RetiredName:
+    """The name of a deleted index, kept from reuse."""
+
+    name: str
+    retired_at: datetime
+    retired_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +68,27 @@ class IndexAdmin:
     # indexes
 
     def create(self, principal: Principal, name: str, *, kind: IndexKind, private: bool) -> Index:
-        """Create an index; its creator (unless the operator) becomes its owner."""
+        """Create an index; its creator (unless the operator) becomes its owner.
+
+        A name in use (by any index, visible to the caller or not) or retired is refused alike.
+        """
+        self._access.authorize(principal, Action.CREATE_INDEX, Target())
         index_name = parse_index_name(name)
         if kind is not IndexKind.HOSTED:
             raise Invalid(f"{kind} indexes are not supported yet; create a hosted index")
+        unavailable = Conflict(f"index name {index_name!r} is not available; pick another name")
         try:
             with write_transaction(self._sessions) as session:
-                index = IndexRepo(session).add(index_name, kind=kind, private=private)
+                indexes = IndexRepo(session)
+                index = indexes.add(index_name, kind=kind, private=private)
+                # After the insert: it waits for a concurrent deletion of that name to commit.
+                if indexes.is_retired(index_name):
+                    raise unavailable
                 if principal.user_id:
                     AccountRepo(session).set_grant(index.id, Role.OWNER, user_id=principal.user_id)
                 _audit(session, principal, "index.create", index_name, detail=f"private={private}")
         except IntegrityError:
-            raise Conflict(f"an index named {name!r} already exists; pick another name") from None
+            raise unavailable from None
         return index
 
     def visible(self, principal: Principal | None) -> Sequence[Index]:
@@ -89,10 +109,29 @@ class IndexAdmin:
         return self._access.index(name)
 
     def delete(self, principal: Principal, name: str) -> None:
+        """Delete an index and its history; its name is retired (see ``purge``)."""
         index = self._access.require(principal, Action.DELETE_INDEX, name)
         with write_transaction(self._sessions) as session:
-            IndexRepo(session).remove(index.id)
+            indexes = IndexRepo(session)
+            indexes.remove(index.id)
+            indexes.retire(index.name, by=principal.name)
             _audit(session, principal, "index.delete", index.name)
+
+    def retired(self, principal: Principal) -> Sequence[RetiredName]:
+        """The names of deleted indexes, which no new index may take (admins)."""
+        self._access.authorize(principal, Action.LIST_RETIRED_INDEXES, Target())
+        with self._sessions() as session:
+            rows = IndexRepo(session).retired()
+        return [RetiredName(r.name, r.retired_at, r.retired_by) for r in rows]
+
+    def purge(self, principal: Principal, name: str) -> None:
+        """Free a deleted index's name for a new index (admins): its old version URLs may then
+        serve other content."""
+        self._access.authorize(principal, Action.PURGE_INDEX, Target())
+        with write_transaction(self._sessions) as session:
+            if not IndexRepo(session).unretire(name):
+                raise NotFound(f"no deleted index named {name!r}: only retired names are purged")
+            _audit(session, principal, "index.purge", name)
 
     # versions
 
@@ -198,8 +237,7 @@ class IndexAdmin:
     ) -> Page[AuditEntry]:
         """An index's log for its owners, or the whole log (``name=None``) for admins."""
         if name is None:
-            if not principal.server_admin:
-                raise Forbidden("only admins read the whole audit log; read an index's log")
+            self._access.authorize(principal, Action.READ_ALL_AUDIT, Target())
         else:
             self._access.require(principal, Action.READ_AUDIT, name)
         with self._sessions() as session:

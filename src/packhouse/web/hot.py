@@ -18,7 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from packhouse.db.state import IndexState
 from packhouse.domain.pages import PageFormat
-from packhouse.domain.roles import Action, can
+from packhouse.domain.policy import can
+from packhouse.domain.roles import Action
 from packhouse.errors import PackhouseError
 from packhouse.services.downloads import Download
 from packhouse.services.pages import PageKey, RenderedPage

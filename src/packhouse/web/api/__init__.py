@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from packhouse import __version__
 from packhouse.errors import PackhouseError
-from packhouse.web.api import accounts, indexes, projects
+from packhouse.web.api import accounts, docs, indexes, projects
+from packhouse.web.api.deps import needs_credentials
 from packhouse.web.api.schemas import ErrorOut
 from packhouse.web.errors import handle_json
 
@@ -43,12 +45,49 @@ def create_api() -> FastAPI:
         title="Packhouse management API",
         version=__version__,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI loads scripts from a CDN: see web/api/docs.py
         redoc_url=None,
         responses=ERRORS,
     )
     api.add_exception_handler(PackhouseError, handle_json)
     api.add_exception_handler(RequestValidationError, handle_validation)
-    for module in (indexes, projects, accounts):
+    for module in (indexes, projects, accounts, docs):
         api.include_router(module.router)
+    api.include_router(indexes.retired)
+    _declare_security(api)
     return api
+
+
+#: How callers authenticate (``Authorization`` header); a Basic password may be ``__token__``'s.
+SECURITY_SCHEMES = {
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "A user name and password, or __token__ and an API token.",
+    },
+    "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (pkh_...)."},
+}
+
+
+def _declare_security(api: FastAPI) -> None:
+    """Add the security schemes, and each operation's requirement, to the OpenAPI document."""
+    anonymous = {
+        route.operation_id
+        for route in api.routes
+        if isinstance(route, APIRoute) and not needs_credentials(route)
+    }
+    build = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        for item in document["paths"].values():
+            for operation in item.values():
+                required: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}]
+                optional: list[dict[str, list[str]]] = (
+                    [{}] if operation["operationId"] in anonymous else []
+                )
+                operation["security"] = required + optional
+        return document
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -71,8 +71,13 @@ async def delete_user(user: str, runtime: RuntimeDep, principal: UserDep) -> Res
 async def set_password(
     user: str, body: PasswordIn, runtime: RuntimeDep, principal: UserDep
 ) -> Response:
-    """Change a password (one's own, or anyone's for admins)."""
-    await run_in_threadpool(runtime.accounts.set_password, principal, user, body.password)
+    """Change one's own password (with ``current_password``; not with a token), or, as an admin
+    logged in with a password, reset anyone's."""
+    await run_in_threadpool(
+        lambda: runtime.accounts.set_password(
+            principal, user, body.password, current=body.current_password
+        )
+    )
     return Response(status_code=204)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.routing import APIRoute
 
 from packhouse.domain.roles import Principal
 from packhouse.errors import Unauthorized
@@ -23,8 +24,16 @@ async def _principal(request: Request) -> Principal | None:
 async def _user(request: Request) -> Principal:
     principal = await principal_of(request)
     if principal is None:
-        raise Unauthorized("this needs credentials: HTTP Basic with a password or __token__")
+        raise Unauthorized(
+            "this needs credentials: HTTP Basic with a password or __token__ and an API token, "
+            "or Bearer with an API token"
+        )
     return principal
+
+
+def needs_credentials(route: APIRoute) -> bool:
+    """Whether an operation refuses anonymous callers (it takes a ``UserDep``)."""
+    return any(dependency.call is _user for dependency in route.dependant.dependencies)
 
 
 class Paging:

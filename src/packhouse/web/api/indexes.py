@@ -21,11 +21,13 @@ from packhouse.web.api.schemas import (
     IndexUpdate,
     IndexVersionOut,
     PageOut,
+    RetiredIndexOut,
     RollbackIn,
     VersionDiffOut,
 )
 
 router = APIRouter(prefix="/indexes", tags=["indexes"])
+retired = APIRouter(prefix="/retired-indexes", tags=["indexes"])
 
 
 @router.get("", operation_id="list_indexes")
@@ -45,7 +47,9 @@ async def list_indexes(
 
 @router.post("", status_code=201, operation_id="create_index")
 async def create_index(body: IndexIn, runtime: RuntimeDep, principal: UserDep) -> IndexOut:
-    """Create an index; the caller becomes its owner."""
+    """Create an index; the caller becomes its owner (``PACKHOUSE_INDEX_CREATORS`` says who may).
+
+    A name that is taken, or was an index's that was deleted, answers 409."""
     index = await run_in_threadpool(
         runtime.indexes.create,
         principal,
@@ -74,7 +78,7 @@ async def update_index(
 
 @router.delete("/{index}", status_code=204, operation_id="delete_index")
 async def delete_index(index: str, runtime: RuntimeDep, principal: UserDep) -> Response:
-    """Delete an index and its history (owners)."""
+    """Delete an index and its history (owners); its name is retired, never reused."""
     await run_in_threadpool(runtime.indexes.delete, principal, index)
     return Response(status_code=204)
 
@@ -118,6 +122,7 @@ async def rollback(
 
 @router.get("/{index}/grants", operation_id="list_grants")
 async def list_grants(index: str, runtime: RuntimeDep, principal: UserDep) -> list[GrantOut]:
+    """Who holds which role on the index (maintainers)."""
     grants = await run_in_threadpool(runtime.accounts.grants, principal, index)
     return [GrantOut.of(g) for g in grants]
 
@@ -170,3 +175,19 @@ async def index_audit(
         offset=page.offset,
         limit=page.limit,
     )
+
+
+@retired.get("", operation_id="list_retired_indexes")
+async def list_retired(runtime: RuntimeDep, principal: UserDep) -> list[RetiredIndexOut]:
+    """Names of deleted indexes, which no new index may take (admins)."""
+    return [
+        RetiredIndexOut.of(r) for r in await run_in_threadpool(runtime.indexes.retired, principal)
+    ]
+
+
+@retired.post("/{index}/purge", status_code=204, operation_id="purge_index")
+async def purge(index: str, runtime: RuntimeDep, principal: UserDep) -> Response:
+    """Free a deleted index's name for reuse (admins). Its old version URLs may then serve
+    other content."""
+    await run_in_threadpool(runtime.indexes.purge, principal, index)
+    return Response(status_code=204)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from packhouse.domain.model import AuditEntry, Index, IndexVersion
 from packhouse.services.accounts import Grant, TeamInfo, TokenInfo, UserInfo
-from packhouse.services.indexes import ProjectFiles, VersionDiff
+from packhouse.services.indexes import ProjectFiles, RetiredName, VersionDiff
 
 T = TypeVar("T")
 
@@ -64,6 +64,16 @@ class IndexOut(BaseModel):
             version=index.version,
             created_at=index.created_at,
         )
+
+
+class RetiredIndexOut(BaseModel):
+    name: str
+    retired_at: datetime
+    retired_by: str | None
+
+    @classmethod
+    def of(cls, retired: RetiredName) -> RetiredIndexOut:
+        return cls(name=retired.name, retired_at=retired.retired_at, retired_by=retired.retired_by)
 
 
 class IndexVersionOut(BaseModel):
@@ -163,6 +173,9 @@ class UserIn(Strict):
 
 class PasswordIn(Strict):
     password: str = Field(min_length=8, max_length=1024)
+    #: The password being replaced: needed to change one's own (not when an admin resets
+    #: someone else's).
+    current_password: str | None = Field(default=None, max_length=1024)
 
 
 class UserOut(BaseModel):
