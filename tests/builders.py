@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import bz2
+import functools
 import gzip
 import hashlib
 import io
+import struct
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +66,12 @@ def _record_line(path: str, data: bytes) -> str:
     return f"{path},sha256={digest},{len(data)}"
 
 
-def make_wheel(dist: Dist) -> bytes:
-    """A valid pure-Python wheel."""
+def make_wheel(dist: Dist, *, metadata: bytes | None = None) -> bytes:
+    """A valid pure-Python wheel; ``metadata`` replaces its METADATA file byte for byte."""
     dist_info = f"{dist.module}-{dist.version}.dist-info"
     files = {
         f"{dist.module}/__init__.py": dist.source(),
-        f"{dist_info}/METADATA": dist.metadata(),
+        f"{dist_info}/METADATA": dist.metadata() if metadata is None else metadata,
         f"{dist_info}/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: packhouse-tests\nRoot-Is-Purelib: true\n"
             b"Tag: py3-none-any\n"
@@ -126,20 +130,27 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def make_sdist(dist: Dist) -> bytes:
-    """A valid sdist that pip and uv build offline, with the in-tree backend above."""
+def make_sdist(dist: Dist, *, metadata: bytes | None = None) -> bytes:
+    """A valid sdist that pip and uv build offline, with the in-tree backend above.
+
+    ``metadata`` replaces its PKG-INFO file byte for byte.
+    """
+    return _tar_gz(sdist_files(dist, metadata=metadata))
+
+
+def sdist_files(dist: Dist, *, metadata: bytes | None = None) -> dict[str, bytes]:
+    """The files of ``make_sdist``'s archive, by path."""
     root = f"{dist.module}-{dist.version}"
     pyproject = (
         "[build-system]\nrequires = []\nbuild-backend = 'packhouse_test_backend'\n"
         "backend-path = ['.']\n"
     )
-    files = {
-        f"{root}/PKG-INFO": dist.metadata(),
+    return {
+        f"{root}/PKG-INFO": dist.metadata() if metadata is None else metadata,
         f"{root}/pyproject.toml": pyproject.encode(),
         f"{root}/packhouse_test_backend.py": BACKEND.encode(),
         f"{root}/{dist.module}/__init__.py": dist.source(),
     }
-    return _tar_gz(files)
 
 
 def _tar_gz(files: dict[str, bytes]) -> bytes:
@@ -168,3 +179,193 @@ def corrupt_zip(data: bytes) -> bytes:
 
 def truncate(data: bytes) -> bytes:
     return data[: len(data) * 2 // 3]
+
+
+# ---------------------------------------------------------------- hostile archives, byte by byte
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    """One zip entry as it is stored: the payload already compressed with ``method``."""
+
+    name: str
+    payload: bytes
+    #: Uncompressed size and CRC, as the headers declare them.
+    size: int
+    crc: int
+    method: int = zipfile.ZIP_STORED
+    #: The name the local header gives, when it should differ from the central directory's.
+    local_name: str | None = None
+
+    @classmethod
+    def of(cls, name: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> ZipMember:
+        payload = data
+        if method == zipfile.ZIP_DEFLATED:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            payload = packer.compress(data) + packer.flush()
+        return cls(name, payload, len(data), zlib.crc32(data), method)
+
+
+def build_zip(
+    members: list[ZipMember], *, before: bytes = b"", after: bytes = b"", hidden: bytes = b""
+) -> bytes:
+    """A zip written by hand, so tests can make what ``zipfile`` would refuse to write.
+
+    ``before`` and ``after`` surround the archive; ``hidden`` is a local entry that the
+    central directory does not list, placed after the first entry.
+    """
+    local = bytearray(before)
+    directory = bytearray()
+    for at, member in enumerate(members):
+        offset = len(local)
+        name = (member.local_name or member.name).encode()
+        local += (
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0x800,
+                member.method,
+                0,
+                0x21,
+                member.crc,
+                len(member.payload),
+                member.size,
+                len(name),
+                0,
+            )
+            + name
+            + member.payload
+        )
+        if at == 0:
+            local += hidden
+        central_name = member.name.encode()
+        directory += (
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0x800,
+                member.method,
+                0,
+                0x21,
+                member.crc,
+                len(member.payload),
+                member.size,
+                len(central_name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + central_name
+        )
+    end = struct.pack(
+        "<4sHHHHIIH",
+        b"PK\x05\x06",
+        0,
+        0,
+        len(members),
+        len(members),
+        len(directory),
+        len(local),
+        0,
+    )
+    return bytes(local + directory + end + after)
+
+
+def wheel_members(dist: Dist, *, metadata: bytes | None = None) -> list[ZipMember]:
+    """The entries of a valid wheel (``make_wheel``'s files), deflated, in order."""
+    with zipfile.ZipFile(io.BytesIO(make_wheel(dist, metadata=metadata))) as archive:
+        return [ZipMember.of(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+@functools.cache
+def bzip2_of_zeros(size: int) -> bytes:
+    """``size`` zero bytes compressed with bzip2 (256 MiB become about 200 bytes)."""
+    packer = bz2.BZ2Compressor(9)
+    chunk = bytes(16 * 1024 * 1024)
+    out = [
+        packer.compress(chunk[: min(len(chunk), size - done)])
+        for done in range(0, size, len(chunk))
+    ]
+    return b"".join(out) + packer.flush()
+
+
+def zip_bomb_wheel(dist: Dist, *, entries: int = 8, size: int = 256 * 1024 * 1024) -> bytes:
+    """A valid wheel plus ``entries`` bzip2 entries of ``size`` zero bytes each (a few kB)."""
+    payload = bzip2_of_zeros(size)
+    crc = zlib.crc32(bytes(size)) if size <= 16 * 1024 * 1024 else _crc_of_zeros(size)
+    bombs = [
+        ZipMember(f"{dist.module}/bomb{i}.bin", payload, size, crc, zipfile.ZIP_BZIP2)
+        for i in range(entries)
+    ]
+    return build_zip(wheel_members(dist) + bombs)
+
+
+def _crc_of_zeros(size: int) -> int:
+    crc, chunk = 0, bytes(16 * 1024 * 1024)
+    for done in range(0, size, len(chunk)):
+        crc = zlib.crc32(chunk[: min(len(chunk), size - done)], crc)
+    return crc
+
+
+def deflate_bomb_wheel(dist: Dist, *, size: int = 128 * 1024 * 1024) -> bytes:
+    """A valid wheel plus one deflated entry of ``size`` zero bytes (about 1/1000 the size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = bytes(16 * 1024 * 1024)
+    parts = [
+        packer.compress(chunk[: min(len(chunk), size - d)]) for d in range(0, size, len(chunk))
+    ]
+    payload = b"".join(parts) + packer.flush()
+    bomb = ZipMember(
+        f"{dist.module}/zeros.bin", payload, size, _crc_of_zeros(size), zipfile.ZIP_DEFLATED
+    )
+    return build_zip([*wheel_members(dist), bomb])
+
+
+def sdist_with_members(dist: Dist, extra: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    """A valid sdist plus hand-made tar members (links, devices, odd paths) at its end."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path, data in sdist_files(dist).items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            archive.addfile(info, io.BytesIO(data))
+        for info, data in extra:
+            info.size = len(data) if info.isreg() else 0
+            archive.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return gzip.compress(buffer.getvalue(), mtime=0)
+
+
+def tar_member(name: str, kind: bytes = tarfile.REGTYPE, *, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = linkname
+    info.mtime = 1_700_000_000
+    return info
+
+
+def tar_bomb_sdist(dist: Dist, *, size: int = 256 * 1024 * 1024) -> bytes:
+    """A valid sdist followed by one member of ``size`` zero bytes: gzip makes it ~1/1000."""
+    head = io.BytesIO()
+    with tarfile.open(fileobj=head, mode="w") as archive:
+        for path, data in sdist_files(dist).items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    tar = head.getvalue()[: -1024 * 10]  # drop the end blocks, append one big member by hand
+    tar = tar.rstrip(b"\0")
+    tar += b"\0" * (-len(tar) % 512)
+    info = tarfile.TarInfo(f"{dist.module}-{dist.version}/zeros.bin")
+    info.size = size
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = bytes(16 * 1024 * 1024)
+    out = [packer.compress(tar + info.tobuf(format=tarfile.USTAR_FORMAT))]
+    out += [packer.compress(chunk[: min(len(chunk), size - d)]) for d in range(0, size, len(chunk))]
+    out.append(packer.compress(bytes(1024)))
+    return b"".join(out) + packer.flush()
