@@ -17,6 +17,7 @@ from packhouse.services.accounts import AccountService
 from packhouse.services.auth import AuthService, LoginThrottle
 from packhouse.services.downloads import DownloadService
 from packhouse.services.indexes import IndexAdmin
+from packhouse.services.projects import ProjectService
 from packhouse.services.pages import PageCache, PageService
 from packhouse.services.project_info import ProjectInfoService
 from packhouse.services.uploads import UploadService
@@ -42,6 +43,7 @@ class Runtime:
     downloads: DownloadService
     project_info: ProjectInfoService
     indexes: IndexAdmin
+    projects: ProjectService
     accounts: AccountService
 
     def check(self) -> None:
@@ -95,5 +97,6 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         downloads=DownloadService(sessions=sessions, blobs=blobs),
         project_info=ProjectInfoService(sessions=sessions, blobs=blobs),
         indexes=IndexAdmin(sessions=sessions, access=access, versions=versions),
+        projects=ProjectService(sessions=sessions, access=access, versions=versions),
         accounts=AccountService(sessions=sessions, access=access, auth=auth),
     )

@@ -35,7 +35,7 @@ def _yank_state(ph: Packhouse, index: str, version: int | None = None) -> dict[s
 
 def test_installers_skip_a_yanked_release_unless_pinned(ph: Packhouse) -> None:
     index = _released(ph)
-    ph.cli("yank", index, "shaky", "1.1", "--reason", REASON)
+    ph.cli("yank", "--index", index, "shaky", "1.1", "--reason", REASON)
 
     _, target = ph.pip_install(ph.index_url(index), "shaky")
     assert installed(target) == {"shaky==1.0"}
@@ -61,29 +61,29 @@ def test_yank_reason_unyank_and_versions(ph: Packhouse) -> None:
     good, bad = GOOD.wheel_filename, BAD.wheel_filename
     assert _yank_state(ph, index) == {good: (None, False), bad: (None, False)}
 
-    result = ph.cli("yank", index, "shaky", "1.1", "--reason", REASON)
+    result = ph.cli("yank", "--index", index, "shaky", "1.1", "--reason", REASON)
     assert result.stdout.strip().endswith("index version 3"), result.stdout
     assert index_version(ph.http, index) == 3
     assert _yank_state(ph, index) == {good: (None, False), bad: (REASON, REASON)}
     assert f'data-yanked="{REASON}"' in html_page(ph.http, simple_path(index, "shaky"))
 
     # The same yank again changes nothing and makes no version.
-    again = ph.cli("yank", index, "shaky", "1.1", "--reason", REASON)
+    again = ph.cli("yank", "--index", index, "shaky", "1.1", "--reason", REASON)
     assert "nothing to do" in again.stdout
     assert index_version(ph.http, index) == 3
 
-    ph.cli("unyank", index, "shaky", "1.1")
+    ph.cli("unyank", "--index", index, "shaky", "1.1")
     assert index_version(ph.http, index) == 4
     assert _yank_state(ph, index) == {good: (None, False), bad: (None, False)}
     assert "data-yanked" not in html_page(ph.http, simple_path(index, "shaky"))
 
-    ph.cli("yank", index, "shaky", "1.1")
+    ph.cli("yank", "--index", index, "shaky", "1.1")
     assert index_version(ph.http, index) == 5
     assert _yank_state(ph, index) == {good: (None, False), bad: ("", True)}
     assert 'data-yanked=""' in html_page(ph.http, simple_path(index, "shaky"))
 
     # A new reason on a yanked release is a change too.
-    ph.cli("yank", index, "shaky", "1.1", "--reason", 'says "no" <here>')
+    ph.cli("yank", "--index", index, "shaky", "1.1", "--reason", 'says "no" <here>')
     assert index_version(ph.http, index) == 6
     raw = html_page(ph.http, simple_path(index, "shaky"))
     assert 'data-yanked="says &quot;no&quot; &lt;here&gt;"' in raw
@@ -109,10 +109,10 @@ def test_yank_errors(ph: Packhouse) -> None:
     index = _released(ph)
 
     for args in (("shaky", "9.9"), ("nothing", "1.0")):
-        result = ph.cli("yank", index, *args, check=False)
+        result = ph.cli("yank", "--index", index, *args, check=False)
         assert result.returncode != 0
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert ph.cli("unyank", index, "shaky", "1.1").stdout.startswith("nothing to do")
+    assert ph.cli("unyank", "--index", index, "shaky", "1.1").stdout.startswith("nothing to do")
     assert index_version(ph.http, index) == 2
 
 
@@ -121,7 +121,7 @@ def test_pypi_json_api_reports_yanks(ph: Packhouse) -> None:
     project_url = f"/pypi/{index}/pypi/shaky/json"
     assert ph.http.get(project_url).json()["info"]["version"] == "1.1"
 
-    ph.cli("yank", index, "shaky", "1.1", "--reason", REASON)
+    ph.cli("yank", "--index", index, "shaky", "1.1", "--reason", REASON)
     body = ph.http.get(project_url).json()
     assert body["info"]["version"] == "1.0"  # the newest release that is not yanked
     assert body["info"]["yanked"] is False
@@ -142,12 +142,12 @@ def test_pypi_json_api_reports_yanks(ph: Packhouse) -> None:
     assert url["yanked"] is True
     assert url["yanked_reason"] == REASON
 
-    ph.cli("yank", index, "shaky", "1.1")  # no reason
+    ph.cli("yank", "--index", index, "shaky", "1.1")  # no reason
     release = ph.http.get(f"/pypi/{index}/pypi/shaky/1.1/json").json()
     assert release["info"]["yanked"] is True
     assert release["info"]["yanked_reason"] is None
 
-    ph.cli("unyank", index, "shaky", "1.1")
+    ph.cli("unyank", "--index", index, "shaky", "1.1")
     body = ph.http.get(project_url).json()
     assert body["info"]["version"] == "1.1"
     assert body["releases"]["1.1"][0]["yanked"] is False

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from packhouse.cli import accounts, indexes, serve
+from packhouse.cli import accounts, indexes, projects, serve
 from packhouse.cli.options import global_options
 from packhouse.errors import PackhouseError
 
@@ -23,6 +23,7 @@ app.add_typer(indexes.index_app, name="index")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.team_app, name="team")
 app.add_typer(accounts.token_app, name="token")
+app.add_typer(projects.project_app, name="project")
 for command in (
     accounts.grant,
     accounts.revoke,

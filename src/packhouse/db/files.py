@@ -49,6 +49,12 @@ class LiveFile:
     metadata_sha256: str | None
     uploaded_at: datetime
     added_in: int
+    #: The release: the version in PEP 440 canonical form, as yanks name it.
+    release: str
+    #: Who uploaded it (a user name); None when not recorded.
+    uploader: str | None
+    #: The normalized filename (``DistFilename.normalized``).
+    file_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,9 @@ _LIVE_COLUMNS = (
     DistributionRow.metadata_sha256,
     IndexFileRow.uploaded_at,
     IndexFileRow.added_in,
+    IndexFileRow.version,
+    IndexFileRow.uploader,
+    IndexFileRow.file_key,
 )
 
 
@@ -141,14 +150,33 @@ _CLOSE_EMPTY_PROJECT = (
     )
     .values(removed_in=bindparam("until"))
 )
-_MEMBERSHIPS_BY_FILENAME = (
-    select(DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
+_MEMBERSHIPS_BY_KEY = (
+    select(IndexFileRow.filename, DistributionRow.sha256, IndexFileRow.removed_in.is_(None))
     .join(DistributionRow, DistributionRow.id == IndexFileRow.distribution_id)
     .where(
         IndexFileRow.index_id == bindparam("index_id"),
-        IndexFileRow.filename == bindparam("filename"),
+        IndexFileRow.file_key == bindparam("file_key"),
     )
+    .order_by(IndexFileRow.id)
 )
+_HAS_HISTORY = (
+    select(IndexFileRow.id)
+    .where(
+        IndexFileRow.index_id == bindparam("index_id"),
+        IndexFileRow.project == bindparam("project"),
+    )
+    .limit(1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A row that held a normalized filename in an index, live or not."""
+
+    filename: str
+    sha256: str
+    #: Whether it is live in the newest version.
+    live: bool
 
 
 def _live(row: Sequence[Any]) -> LiveFile:
@@ -197,22 +225,19 @@ class FileRepo:
         )
         if project is not None:
             query = query.where(YankRow.project == project)
-        return {(p, v): reason for p, v, reason in self.session.execute(query)}
+        rows = self.session.execute(query.order_by(YankRow.id))
+        return {(p, v): reason for p, v, reason in rows}
 
-    def has_uploaded(self, index_id: int, project: str, uploader: str) -> bool:
-        """Whether a user ever uploaded a file of this project to the index."""
-        query = select(IndexFileRow.id).where(
-            IndexFileRow.index_id == index_id,
-            IndexFileRow.project == project,
-            IndexFileRow.uploader == uploader,
-        )
-        return self.session.scalar(query.limit(1)) is not None
+    def has_history(self, index_id: int, project: str) -> bool:
+        """Whether the index ever held a file of this project (live or not)."""
+        key = {"index_id": index_id, "project": project}
+        return self.session.execute(_HAS_HISTORY, key).first() is not None
 
-    def memberships_by_filename(self, index_id: int, filename: str) -> Sequence[tuple[str, bool]]:
-        """``(sha256, live now)`` for every row that ever held this filename in the index."""
-        key = {"index_id": index_id, "filename": filename}
-        rows = self.session.execute(_MEMBERSHIPS_BY_FILENAME, key)
-        return [(sha, bool(live)) for sha, live in rows]
+    def memberships_by_key(self, index_id: int, file_key: str) -> Sequence[Membership]:
+        """Every row that ever held this normalized filename in the index, oldest first."""
+        key = {"index_id": index_id, "file_key": file_key}
+        rows = self.session.execute(_MEMBERSHIPS_BY_KEY, key)
+        return [Membership(name, sha, bool(live)) for name, sha, live in rows]
 
     def find_served_file(self, index_id: int, sha256: str, filename: str) -> LiveFile | None:
         """A file that is or was in any version of the index, by its URL parts."""
@@ -260,17 +285,20 @@ class FileRepo:
         *,
         filename: str,
         project: str,
-        version: str,
+        release: str,
+        file_key: str,
         added_in: int,
         uploaded_at: datetime | None = None,
         uploader: str | None = None,
     ) -> None:
+        """Make a file live from ``added_in`` on, in ``release`` (a canonical version)."""
         row: dict[str, object] = {
             "index_id": index_id,
             "distribution_id": distribution_id,
             "filename": filename,
             "project": project,
-            "version": version,
+            "version": release,
+            "file_key": file_key,
             "added_in": added_in,
             "uploader": uploader,
         }

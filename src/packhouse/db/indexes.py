@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from packhouse.db import Executor
 from packhouse.db.accounts import bump_generation
 from packhouse.db.tables import IndexRow, IndexVersionRow, RetiredIndexNameRow
-from packhouse.domain.model import Index, IndexKind, IndexVersion
+from packhouse.domain.model import Index, IndexKind, IndexVersion, ProjectOwnership
 from packhouse.domain.names import IndexName
 from packhouse.errors import NotFound
 
@@ -33,6 +33,7 @@ def to_index(row: IndexRow) -> Index:
         private=row.private,
         version=row.version,
         created_at=row.created_at,
+        project_ownership=ProjectOwnership(row.project_ownership),
     )
 
 
@@ -56,8 +57,21 @@ class IndexRepo:
         rows = self.session.scalars(select(IndexRow).order_by(IndexRow.name))
         return [to_index(row) for row in rows]
 
-    def add(self, name: IndexName, *, kind: IndexKind, private: bool) -> Index:
-        row = IndexRow(name=name, kind=kind.value, private=private, version=0)
+    def add(
+        self,
+        name: IndexName,
+        *,
+        kind: IndexKind,
+        private: bool,
+        project_ownership: ProjectOwnership = ProjectOwnership.FIRST_UPLOADER,
+    ) -> Index:
+        row = IndexRow(
+            name=name,
+            kind=kind.value,
+            private=private,
+            version=0,
+            project_ownership=project_ownership.value,
+        )
         self.session.add(row)
         self.session.flush()
         return to_index(row)
@@ -65,6 +79,13 @@ class IndexRepo:
     def set_private(self, index_id: int, *, private: bool) -> None:
         self.session.execute(
             update(IndexRow).where(IndexRow.id == index_id).values(private=private)
+        )
+
+    def set_project_ownership(self, index_id: int, ownership: ProjectOwnership) -> None:
+        self.session.execute(
+            update(IndexRow)
+            .where(IndexRow.id == index_id)
+            .values(project_ownership=ownership.value)
         )
 
     def remove(self, index_id: int) -> None:

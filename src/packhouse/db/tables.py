@@ -85,6 +85,9 @@ class IndexRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     upstream: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[Timestamp]
+    #: ``first-uploader`` or ``open`` (``ProjectOwnership``); indexes made before the setting
+    #: existed are ``open``, new ones get what their creator chose.
+    project_ownership: Mapped[str] = mapped_column(String(16), server_default="open")
 
 
 class IndexVersionRow(Base):
@@ -144,6 +147,7 @@ class IndexFileRow(Base):
         Index("ix_index_files_page", "index_id", "project", "added_in", "removed_in"),
         Index("ix_index_files_filename", "index_id", "filename"),
         Index("ix_index_files_live", "index_id", "removed_in"),
+        Index("ix_index_files_file_key", "index_id", "file_key"),
     )
 
     id: Mapped[IntPK]
@@ -151,7 +155,10 @@ class IndexFileRow(Base):
     distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id"))
     filename: Mapped[str] = mapped_column(String(255))
     project: Mapped[str] = mapped_column(String(255))
+    #: The release: the version in PEP 440 canonical form (``1.0`` and ``1.0.0`` are ``1``).
     version: Mapped[str] = mapped_column(String(128))
+    #: The normalized filename (``DistFilename.normalized``): one file per key in an index.
+    file_key: Mapped[str] = mapped_column(String(255), server_default="")
     added_in: Mapped[int] = mapped_column(Integer)
     removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uploaded_at: Mapped[Timestamp]
@@ -188,6 +195,28 @@ class IndexProjectRow(Base):
     removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class ProjectOwnerRow(Base):
+    """A user or a team that owns a project name in an index (see ``ProjectOwnership``)."""
+
+    __tablename__ = "project_owners"
+    __table_args__ = (
+        UniqueConstraint("index_id", "project", "user_id", name="uq_project_owners_user"),
+        UniqueConstraint("index_id", "project", "team_id", name="uq_project_owners_team"),
+    )
+
+    id: Mapped[IntPK]
+    index_id: Mapped[IndexFK]
+    #: The normalized project name.
+    project: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[Timestamp]
+
+
 class YankRow(Base):
     """A release yanked (PEP 592) between two versions."""
 
@@ -197,7 +226,7 @@ class YankRow(Base):
     id: Mapped[IntPK]
     index_id: Mapped[IndexFK]
     project: Mapped[str] = mapped_column(String(255))
-    #: The release version, canonicalized.
+    #: The release version in PEP 440 canonical form (``canonicalize_version``).
     version: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text, default="")
     added_in: Mapped[int] = mapped_column(Integer)

@@ -10,6 +10,7 @@ from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
+    canonicalize_version,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -87,6 +88,36 @@ class DistFilename:
         except (InvalidSdistFilename, ValueError) as exc:
             raise InvalidUpload(f"invalid sdist filename {filename!r}: {exc}") from None
         return cls(filename, name, version, DistKind.SDIST)
+
+    @property
+    def release(self) -> str:
+        """The release the file belongs to: its version in PEP 440 canonical form.
+
+        >>> DistFilename.parse("foo-1.0.0-py3-none-any.whl").release
+        '1'
+        """
+        return canonicalize_version(self.version)
+
+    @property
+    def normalized(self) -> str:
+        """What identifies the file within its index: files with equal ones conflict.
+
+        Wheels: name, canonical version, build tag and the expanded tag set; sdists: name and
+        canonical version only, as a release has one sdist (PyPI's rule).
+
+        >>> a = DistFilename.parse("Foo_Bar-1.0-py2.py3-none-any.whl").normalized
+        >>> a == DistFilename.parse("foo_bar-1.0.0-py3.py2-none-any.whl").normalized
+        True
+        >>> a
+        'foo-bar-1--py2-none-any.py3-none-any.whl'
+        >>> DistFilename.parse("Foo-1.0.zip").normalized
+        'foo-1.sdist'
+        """
+        if self.kind is DistKind.SDIST:
+            return f"{self.project}-{self.release}.sdist"
+        _name, _version, build, tags = parse_wheel_filename(self.filename)
+        build_tag = "".join(str(part) for part in build)
+        return f"{self.project}-{self.release}-{build_tag}-{'.'.join(sorted(map(str, tags)))}.whl"
 
     @property
     def archive_suffix(self) -> str:

@@ -20,6 +20,31 @@ class IndexKind(enum.StrEnum):
     VIRTUAL = "virtual"
 
 
+class ProjectOwnership(enum.StrEnum):
+    """Who may upload to a project of an index that another uploader started."""
+
+    #: A project belongs to its first uploader (a user, or the team whose grant they used);
+    #: other uploaders need a maintainer to add them as owners.
+    FIRST_UPLOADER = "first-uploader"
+    #: Every uploader may upload to every project (each still yanks only their own files).
+    OPEN = "open"
+
+    @classmethod
+    def parse(cls, value: str) -> ProjectOwnership:
+        """Parse a setting value.
+
+        >>> ProjectOwnership.parse("open")
+        <ProjectOwnership.OPEN: 'open'>
+        """
+        from packhouse.errors import Invalid
+
+        try:
+            return cls(value.strip())
+        except ValueError:
+            names = ", ".join(v.value for v in cls)
+            raise Invalid(f"unknown project ownership {value!r}: use one of {names}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     """A named collection of projects; the unit of access control."""
@@ -31,6 +56,9 @@ class Index:
     #: The newest index version; 0 for an index nothing was ever added to.
     version: int
     created_at: datetime
+    #: Who may upload to a project someone else started (a setting; read it in the
+    #: transaction that depends on it, as a remembered ``Index`` may predate a change).
+    project_ownership: ProjectOwnership = ProjectOwnership.FIRST_UPLOADER
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,12 @@ class Action(enum.StrEnum):
     LIST_GRANTS = "list-grants"
     GRANT = "grant"
     DELETE_INDEX = "delete-index"
+    #: Upload to a project of the index whatever its owners (``ProjectOwnership``).
+    UPLOAD_TO_ANY_PROJECT = "upload-to-any-project"
+    LIST_PROJECT_OWNERS = "list-project-owners"
+    MANAGE_PROJECT_OWNERS = "manage-project-owners"
+    DELETE_RELEASE = "delete-release"
+    DELETE_PROJECT = "delete-project"
     # on the server
     CREATE_INDEX = "create-index"
     LIST_RETIRED_INDEXES = "list-retired-indexes"

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from packaging.version import InvalidVersion, Version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,13 +14,21 @@ from packhouse.db.accounts import AccountRepo
 from packhouse.db.audit import AuditRepo
 from packhouse.db.files import FileRepo, LiveFile
 from packhouse.db.indexes import IndexRepo
-from packhouse.domain.model import AuditEntry, Index, IndexKind, IndexVersion, Page
+from packhouse.domain.model import (
+    AuditEntry,
+    Index,
+    IndexKind,
+    IndexVersion,
+    Page,
+    ProjectOwnership,
+)
 from packhouse.domain.names import parse_index_name, parse_project_name
 from packhouse.domain.policy import Target
 from packhouse.domain.roles import Action, Principal, Role
 from packhouse.errors import Conflict, Forbidden, Invalid, NotFound
 from packhouse.services.access import AccessService
-from packhouse.services.versions import Change, VersionService
+from packhouse.services.projects import release_of
+from packhouse.services.versions import Change, Draft, VersionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +37,7 @@ class ProjectFiles:
 
     name: str
     files: Sequence[LiveFile]
-    #: ``{version: reason}`` of the yanked releases.
+    #: ``{release: reason}`` of the yanked releases, by canonical version (``LiveFile.release``).
     yanked: dict[str, str]
 
 
@@ -67,7 +74,15 @@ class IndexAdmin:
 
     # indexes
 
-    def create(self, principal: Principal, name: str, *, kind: IndexKind, private: bool) -> Index:
+    def create(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        kind: IndexKind,
+        private: bool,
+        project_ownership: ProjectOwnership = ProjectOwnership.FIRST_UPLOADER,
+    ) -> Index:
         """Create an index; its creator (unless the operator) becomes its owner.
 
         A name in use (by any index, visible to the caller or not) or retired is refused alike.
@@ -80,7 +95,9 @@ class IndexAdmin:
         try:
             with write_transaction(self._sessions) as session:
                 indexes = IndexRepo(session)
-                index = indexes.add(index_name, kind=kind, private=private)
+                index = indexes.add(
+                    index_name, kind=kind, private=private, project_ownership=project_ownership
+                )
                 # After the insert: it waits for a concurrent deletion of that name to commit.
                 if indexes.is_retired(index_name):
                     raise unavailable
@@ -100,12 +117,23 @@ class IndexAdmin:
     def show(self, principal: Principal | None, name: str) -> Index:
         return self._access.require(principal, Action.READ, name)
 
-    def update(self, principal: Principal, name: str, *, private: bool | None) -> Index:
+    def update(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        private: bool | None,
+        project_ownership: ProjectOwnership | None = None,
+    ) -> Index:
         index = self._access.require(principal, Action.MANAGE_SETTINGS, name)
         with write_transaction(self._sessions) as session:
             if private is not None and private != index.private:
                 IndexRepo(session).set_private(index.id, private=private)
                 _audit(session, principal, "index.update", index.name, detail=f"private={private}")
+            if project_ownership is not None and project_ownership != index.project_ownership:
+                IndexRepo(session).set_project_ownership(index.id, project_ownership)
+                detail = f"project_ownership={project_ownership}"
+                _audit(session, principal, "index.update", index.name, detail=detail)
         return self._access.index(name)
 
     def delete(self, principal: Principal, name: str) -> None:
@@ -195,19 +223,24 @@ class IndexAdmin:
     def yank(
         self, principal: Principal, name: str, project: str, version: str, *, reason: str
     ) -> Change:
-        release = _release(project, version)
-        index = self._may_yank(principal, name, release[0])
+        """Yank a release: ``1.0`` names the release whose files say ``1.0.0`` too."""
+        normalized, release, spelled = release_of(project, version)
+        index, own_only = self._may_yank(principal, name)
         with self._versions.begin(index, action="yank", principal=principal) as draft:
-            draft.yank(*release, reason=reason)
-            draft.summary = draft.target = f"yank {release[0]} {release[1]}"
+            if own_only:
+                _require_own_files(draft, principal, normalized, release, spelled)
+            draft.yank(normalized, release, reason=reason)
+            draft.summary = draft.target = f"yank {normalized} {spelled}"
         return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     def unyank(self, principal: Principal, name: str, project: str, version: str) -> Change:
-        release = _release(project, version)
-        index = self._may_yank(principal, name, release[0])
+        normalized, release, spelled = release_of(project, version)
+        index, own_only = self._may_yank(principal, name)
         with self._versions.begin(index, action="unyank", principal=principal) as draft:
-            draft.unyank(*release)
-            draft.summary = draft.target = f"unyank {release[0]} {release[1]}"
+            if own_only:
+                _require_own_files(draft, principal, normalized, release, spelled)
+            draft.unyank(normalized, release)
+            draft.summary = draft.target = f"unyank {normalized} {spelled}"
         return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
     def delete_file(self, principal: Principal, name: str, filename: str) -> Change:
@@ -218,17 +251,18 @@ class IndexAdmin:
             draft.target = filename
         return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
 
-    def _may_yank(self, principal: Principal, name: str, project: str) -> Index:
-        """Maintainers yank anything; uploaders yank the projects they have uploaded to."""
+    def _may_yank(self, principal: Principal, name: str) -> tuple[Index, bool]:
+        """The index, and whether the caller may yank only releases made of their own files.
+
+        Maintainers yank any release; uploaders only one whose live files they all uploaded.
+        """
         index = self._access.index(name)
-        if self._access.allows(principal, Action.YANK_OWN, index) and not self._access.allows(
-            principal, Action.YANK, index
-        ):
-            with self._sessions() as session:
-                if FileRepo(session).has_uploaded(index.id, project, principal.name):
-                    return index
-        self._access.check(principal, Action.YANK, index)
-        return index
+        if self._access.allows(principal, Action.YANK, index):
+            return index, False
+        if self._access.allows(principal, Action.YANK_OWN, index):
+            return index, True
+        self._access.check(principal, Action.YANK, index)  # raises: neither is allowed
+        return index, False
 
     # audit
 
@@ -258,11 +292,19 @@ def _audit(
     )
 
 
-def _release(project: str, version: str) -> tuple[str, str]:
-    try:
-        return parse_project_name(project), str(Version(version))
-    except InvalidVersion:
-        raise Invalid(f"invalid version {version!r}: see PEP 440") from None
+def _require_own_files(
+    draft: Draft, principal: Principal, project: str, release: str, spelled: str
+) -> None:
+    """Refuse an uploader's yank of a release with a live file someone else uploaded."""
+    others = sorted(
+        f.filename for f in draft.release_files(project, release) if f.uploader != principal.name
+    )
+    if others:
+        raise Forbidden(
+            f"{principal.name!r} may not yank {project} {spelled} in index {draft.index.name!r}: "
+            f"{others[0]!r} was uploaded by someone else; uploaders yank only releases whose "
+            "files they all uploaded, so ask a maintainer of the index"
+        )
 
 
 def _change(number: int, *, discarded: bool, summary: str) -> Change:

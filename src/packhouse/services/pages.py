@@ -139,7 +139,7 @@ class PageService:
         prefix = "../../../../files/" if key.pinned else "../../files/"
         return ProjectPage(
             name=project,
-            files=[_page_file(f, prefix, yanks.get((f.project, f.version))) for f in files],
+            files=[_page_file(f, prefix, yanks.get((f.project, f.release))) for f in files],
             versions=sorted({f.version for f in files}, key=Version),
         )
 

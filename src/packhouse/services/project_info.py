@@ -55,6 +55,12 @@ class ProjectInfoService:
         releases: dict[str, list[LiveFile]] = defaultdict(list)
         for f in files:
             releases[f.version].append(f)
+        # Yanks name a release by its canonical version: ``1`` covers files of 1.0 and 1.0.0.
+        yanks = {
+            (project, f.version): yanks[project, f.release]
+            for f in files
+            if (project, f.release) in yanks
+        }
         chosen = self._choose(releases, yanks, project, version)
         entries = {
             v: [_file_entry(f, files_url, yanks.get((project, v))) for f in releases[v]]

@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from packhouse.blobs import BlobStore, StagedBlob
-from packhouse.db.files import FileRepo, NewDistribution
+from packhouse.db.files import FileRepo, Membership, NewDistribution
 from packhouse.domain.archives import read_core_metadata
 from packhouse.domain.digests import ClaimedDigests
 from packhouse.domain.filenames import DistFilename, DistKind
@@ -18,6 +18,7 @@ from packhouse.domain.model import Index, IndexKind
 from packhouse.domain.roles import Action, Principal
 from packhouse.errors import InvalidUpload
 from packhouse.services.access import AccessService
+from packhouse.services.projects import admit_upload
 from packhouse.services.versions import VersionService
 
 
@@ -120,26 +121,46 @@ class UploadService:
     ) -> UploadResult:
         sha256 = staged.digests.sha256
         actor = principal.name if principal else None
+        any_project = self._access.allows(principal, Action.UPLOAD_TO_ANY_PROJECT, index)
         with self._versions.begin(index, action="upload", principal=principal) as draft:
+            admit_upload(draft, principal, dist.project, any_project=any_project)
             if self._already_there(draft.files, index, dist, sha256):
                 draft.discard()
                 return UploadResult(dist.filename, sha256, None)
             [metadata_sha256] = staged.commit(meta.raw)
-            draft.add_file(_new_distribution(dist, meta, staged, metadata_sha256), uploader=actor)
+            new = _new_distribution(dist, meta, staged, metadata_sha256)
+            draft.add_file(new, dist, uploader=actor)
             draft.summary = f"upload {dist.filename}"
             draft.target = dist.filename
         return UploadResult(dist.filename, sha256, draft.number)
 
     @staticmethod
     def _already_there(files: FileRepo, index: Index, dist: DistFilename, sha256: str) -> bool:
-        """True for an identical live file; refuse a filename reused with other content."""
-        previous = files.memberships_by_filename(index.id, dist.filename)
-        if any(other != sha256 for other, _live in previous):
-            raise InvalidUpload(
-                f"file {dist.filename!r} already exists in index {index.name!r} with different "
-                "content; a filename can be used once, so release a new version"
-            )
-        return any(live for _sha, live in previous)
+        """True for an identical live file; refuse a normalized filename reused with other content.
+
+        Filenames are compared normalized (``DistFilename.normalized``): ``Foo_Bar-1.0-…`` and
+        ``foo_bar-1.0.0-…`` with the same tags are one file, and a release has one sdist.
+        """
+        previous = files.memberships_by_key(index.id, dist.normalized)
+        clash = next((m for m in previous if m.sha256 != sha256), None)
+        if clash is not None:
+            raise InvalidUpload(_clash_message(index, dist, clash))
+        return any(m.live for m in previous)
+
+
+def _clash_message(index: Index, dist: DistFilename, clash: Membership) -> str:
+    if dist.kind is DistKind.SDIST and clash.filename != dist.filename:
+        return (
+            f"release {dist.project} {dist.version} already has an sdist in index "
+            f"{index.name!r}, {clash.filename!r}; a release has one sdist, so release a new version"
+        )
+    same = ""
+    if clash.filename != dist.filename:
+        same = f" as {clash.filename!r} (same name, version and tags)"
+    return (
+        f"file {dist.filename!r} already exists in index {index.name!r}{same} with different "
+        "content; a filename can be used once, so release a new version"
+    )
 
 
 def _new_distribution(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from packhouse.db import write_connection
 from packhouse.db.audit import add_entry
-from packhouse.db.files import FileRepo, NewDistribution
+from packhouse.db.files import FileRepo, LiveFile, NewDistribution
 from packhouse.db.indexes import bump_version, record_version
+from packhouse.domain.filenames import DistFilename
 from packhouse.domain.model import Index
 from packhouse.domain.roles import Principal
-from packhouse.errors import Invalid, NotFound
+from packhouse.errors import Invalid, InvalidUpload, NotFound
 
 
 class Draft:
@@ -36,48 +37,79 @@ class Draft:
         """End the draft without making a version (the change turned out to be a no-op)."""
         self.discarded = True
 
-    def add_file(self, new: NewDistribution, *, uploader: str | None) -> None:
+    def add_file(self, new: NewDistribution, dist: DistFilename, *, uploader: str | None) -> None:
         distribution_id = self.files.ensure_distribution(new)
         self.files.add_membership(
             self.index.id,
             distribution_id,
             filename=new.filename,
             project=new.project,
-            version=new.version,
+            release=dist.release,
+            file_key=dist.normalized,
             added_in=self.number,
             uploader=uploader,
         )
         self.files.open_projects(self.index.id, [new.project], added_in=self.number)
 
     def remove_file(self, filename: str) -> None:
+        """Remove the live file with this filename, compared in normalized form."""
+        key = _file_key(filename)
         live = [
             f
             for f in self.files.live_files(self.index.id, self.number - 1)
-            if f.filename == filename
+            if f.filename == filename or f.file_key == key
         ]
         if not live:
             raise NotFound(f"no file {filename!r} in index {self.index.name!r}")
+        self._remove(live)
+
+    def remove_release(self, project: str, release: str) -> None:
+        """Remove every live file of a release (a canonical version) and end its yank."""
+        live = self.release_files(project, release)
+        self._remove(live)
+        self.files.end_yank(self.index.id, project, release, removed_in=self.number)
+
+    def remove_project(self, project: str) -> None:
+        """Remove every live file of a project and end its yanks."""
+        live = self.files.live_files(self.index.id, self.number - 1, project=project)
+        if not live:
+            raise NotFound(f"no project {project!r} in index {self.index.name!r}")
+        self._remove(live)
+        yanks = self.files.live_yanks(self.index.id, self.number - 1, project=project)
+        for _project, release in yanks:
+            self.files.end_yank(self.index.id, project, release, removed_in=self.number)
+
+    def yank(self, project: str, release: str, *, reason: str) -> None:
+        """Yank a release, named by its canonical version: every file whose version equals it."""
+        self.release_files(project, release)
+        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
+        if current.get((project, release)) == reason:
+            self.discard()
+            return
+        self.files.end_yank(self.index.id, project, release, removed_in=self.number)
+        self.files.add_yank(self.index.id, project, release, reason=reason, added_in=self.number)
+
+    def unyank(self, project: str, release: str) -> None:
+        self.release_files(project, release)
+        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
+        if (project, release) not in current:
+            self.discard()
+            return
+        self.files.end_yank(self.index.id, project, release, removed_in=self.number)
+
+    def release_files(self, project: str, release: str) -> Sequence[LiveFile]:
+        """The live files of a release in the version before this one; NotFound if none."""
+        files = self.files.live_files(self.index.id, self.number - 1, project=project)
+        found = [f for f in files if f.release == release]
+        if not found:
+            raise NotFound(f"no release {project} {release} in index {self.index.name!r}")
+        return found
+
+    def _remove(self, live: Sequence[LiveFile]) -> None:
         self.files.end_memberships([f.membership_id for f in live], removed_in=self.number)
         self.files.close_empty_projects(
             self.index.id, {f.project for f in live}, removed_in=self.number
         )
-
-    def yank(self, project: str, version: str, *, reason: str) -> None:
-        self._require_release(project, version)
-        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
-        if current.get((project, version)) == reason:
-            self.discard()
-            return
-        self.files.end_yank(self.index.id, project, version, removed_in=self.number)
-        self.files.add_yank(self.index.id, project, version, reason=reason, added_in=self.number)
-
-    def unyank(self, project: str, version: str) -> None:
-        self._require_release(project, version)
-        current = self.files.live_yanks(self.index.id, self.number - 1, project=project)
-        if (project, version) not in current:
-            self.discard()
-            return
-        self.files.end_yank(self.index.id, project, version, removed_in=self.number)
 
     def restore(self, target: int) -> None:
         """Make this version's content equal version ``target``'s."""
@@ -102,9 +134,11 @@ class Draft:
                     f.distribution_id,
                     filename=f.filename,
                     project=f.project,
-                    version=f.version,
+                    release=f.release,
+                    file_key=f.file_key,
                     added_in=self.number,
                     uploaded_at=f.uploaded_at,
+                    uploader=f.uploader,
                 )
         before = {f.project for f in now.values()}
         after = {f.project for f in then.values()}
@@ -122,11 +156,6 @@ class Draft:
                 self.files.add_yank(
                     self.index.id, project, version, reason=reason, added_in=self.number
                 )
-
-    def _require_release(self, project: str, version: str) -> None:
-        files = self.files.live_files(self.index.id, self.number - 1, project=project)
-        if not any(f.version == version for f in files):
-            raise NotFound(f"no release {project} {version} in index {self.index.name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +207,11 @@ def _record(
         detail=f"version {draft.number}: {draft.summary}",
         remote_addr=principal.remote_addr if principal else None,
     )
+
+
+def _file_key(filename: str) -> str | None:
+    """The normalized form of a filename; None for one that is no distribution's name."""
+    try:
+        return DistFilename.parse(filename).normalized
+    except InvalidUpload:
+        return None

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from packhouse.domain.model import IndexKind
+from packhouse.domain.model import IndexKind, ProjectOwnership
 from packhouse.domain.roles import Role
 from packhouse.web.api.deps import PagingDep, PrincipalDep, RuntimeDep, UserDep
 from packhouse.web.api.schemas import (
@@ -56,6 +56,7 @@ async def create_index(body: IndexIn, runtime: RuntimeDep, principal: UserDep) -
         body.name,
         kind=IndexKind(body.kind),
         private=body.private,
+        project_ownership=ProjectOwnership(body.project_ownership),
     )
     return IndexOut.of(index)
 
@@ -70,8 +71,13 @@ async def update_index(
     index: str, body: IndexUpdate, runtime: RuntimeDep, principal: UserDep
 ) -> IndexOut:
     """Change settings (maintainers)."""
+    ownership = body.project_ownership
     updated = await run_in_threadpool(
-        runtime.indexes.update, principal, index, private=body.private
+        runtime.indexes.update,
+        principal,
+        index,
+        private=body.private,
+        project_ownership=ProjectOwnership(ownership) if ownership else None,
     )
     return IndexOut.of(updated)
 

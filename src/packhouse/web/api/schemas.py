@@ -7,7 +7,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from packhouse.domain.model import AuditEntry, Index, IndexVersion
+from packhouse.db.projects import Holder
+from packhouse.domain.model import AuditEntry, Index, IndexVersion, ProjectOwnership
 from packhouse.services.accounts import Grant, TeamInfo, TokenInfo, UserInfo
 from packhouse.services.indexes import ProjectFiles, RetiredName, VersionDiff
 
@@ -37,14 +38,20 @@ class PageOut(BaseModel, Generic[T]):
     limit: int
 
 
+ProjectOwnershipName = Literal["first-uploader", "open"]
+
+
 class IndexIn(Strict):
     name: str = Field(min_length=1, max_length=64, examples=["team-a"])
     kind: Literal["hosted"] = "hosted"
     private: bool = False
+    #: Who may upload to a project another uploader started (see ``ProjectOwnership``).
+    project_ownership: ProjectOwnershipName = "first-uploader"
 
 
 class IndexUpdate(Strict):
     private: bool | None = None
+    project_ownership: ProjectOwnershipName | None = None
 
 
 class IndexOut(BaseModel):
@@ -54,6 +61,7 @@ class IndexOut(BaseModel):
     #: The current index version.
     version: int
     created_at: datetime
+    project_ownership: ProjectOwnershipName
 
     @classmethod
     def of(cls, index: Index) -> IndexOut:
@@ -63,6 +71,9 @@ class IndexOut(BaseModel):
             private=index.private,
             version=index.version,
             created_at=index.created_at,
+            project_ownership=(
+                "open" if index.project_ownership is ProjectOwnership.OPEN else "first-uploader"
+            ),
         )
 
 
@@ -152,13 +163,24 @@ class ProjectOut(BaseModel):
                 kind=f.kind,
                 requires_python=f.requires_python,
                 uploaded_at=f.uploaded_at,
-                yanked=f.version in project.yanked,
-                yanked_reason=project.yanked.get(f.version) or None,
+                yanked=f.release in project.yanked,
+                yanked_reason=project.yanked.get(f.release) or None,
             )
             for f in project.files
         ]
         versions = sorted({f.version for f in project.files})
         return cls(name=project.name, versions=versions, files=files)
+
+
+class OwnerOut(BaseModel):
+    """An owner of a project: a user or a team."""
+
+    kind: Literal["user", "team"]
+    name: str
+
+    @classmethod
+    def of(cls, holder: Holder) -> OwnerOut:
+        return cls(kind="user" if holder.kind == "user" else "team", name=holder.name)
 
 
 class YankIn(Strict):
