@@ -62,9 +62,14 @@ class ServerProcess:
     @classmethod
     @contextlib.contextmanager
     def start(
-        cls, data_dir: Path, *, env: dict[str, str] | None = None, workers: int = 1
+        cls,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+        args: Sequence[str] = (),
     ) -> Iterator[ServerProcess]:
-        server = cls.launch(data_dir, env=env, workers=workers)
+        server = cls.launch(data_dir, env=env, workers=workers, args=args)
         try:
             yield server
         finally:
@@ -72,8 +77,14 @@ class ServerProcess:
 
     @classmethod
     def launch(
-        cls, data_dir: Path, *, env: dict[str, str] | None = None, workers: int = 1
+        cls,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+        args: Sequence[str] = (),
     ) -> ServerProcess:
+        """Start ``packhouse serve`` on a free port; ``args`` are more ``serve`` options."""
         port = free_port()
         full_env = clean_env(PACKHOUSE_DATA_DIR=str(data_dir), **(env or {}))
         log = data_dir.parent / f"{data_dir.name}-server-{port}.log"
@@ -84,6 +95,7 @@ class ServerProcess:
             str(port),
             "--workers",
             str(workers),
+            *args,
         ]
         with log.open("ab") as out:
             proc = subprocess.Popen(

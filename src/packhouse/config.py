@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -44,10 +45,19 @@ class Settings(BaseSettings):
     #: nginx's internal location for blobs (e.g. ``/_packhouse_blobs/``): when set, file downloads
     #: answer with ``X-Accel-Redirect`` after the access check and nginx sends the bytes.
     accel_redirect_prefix: str | None = None
+    #: Proxies whose ``X-Forwarded-For``/``-Proto`` are believed: addresses and networks,
+    #: comma-separated (``127.0.0.1`` for the nginx front on this host; ``*`` for any). Empty
+    #: (the default): nobody's, so no local process can pose as another client.
+    forwarded_allow_ips: str = ""
     #: Who may create indexes (``PACKHOUSE_INDEX_CREATORS``): ``admins`` only, or every ``users``.
     index_creators: Literal["admins", "users"] = "admins"
     #: Optional TOML file with the same keys (``PACKHOUSE_CONFIG``).
     config: Path | None = None
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _valid_forwarded_allow_ips(cls, value: str) -> str:
+        return check_forwarded_allow_ips(value)
 
     @field_validator("accel_redirect_prefix")
     @classmethod
@@ -108,6 +118,29 @@ def check_accel_redirect_prefix(value: str | None) -> str | None:
             f"(starting and ending with '/'), not {value!r}"
         )
     return value
+
+
+def check_forwarded_allow_ips(value: str) -> str:
+    """Comma-separated addresses and networks, or ``*``; spaces are dropped.
+
+    >>> check_forwarded_allow_ips(" 127.0.0.1, 10.0.0.0/8 ,::1")
+    '127.0.0.1,10.0.0.0/8,::1'
+    >>> check_forwarded_allow_ips("localhost")
+    Traceback (most recent call last):
+    ...
+    ValueError: PACKHOUSE_FORWARDED_ALLOW_IPS: 'localhost' is not an IP address or network
+    """
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"PACKHOUSE_FORWARDED_ALLOW_IPS: {item!r} is not an IP address or network"
+            ) from None
+    return ",".join(items)
 
 
 def normalize_database_url(url: str) -> str:

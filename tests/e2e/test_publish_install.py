@@ -104,7 +104,7 @@ def test_pypi_json_api(ph: Packhouse) -> None:
     assert body["info"]["requires_dist"] == ["lib-core>=1.0", "lib-extra"]
     assert list(body["releases"]) == ["1.0"]
     (url,) = body["urls"]
-    assert httpx.get(url["url"]).status_code == 200
+    assert ph.http.get(url["url"]).status_code == 200  # a path on this server
     assert ph.http.get(f"/pypi/{index}/pypi/app/1.0/json").json()["info"]["version"] == "1.0"
     assert ph.http.get(f"/pypi/{index}/pypi/app/9.9/json").status_code == 404
 

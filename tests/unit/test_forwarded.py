@@ -47,7 +47,10 @@ def seen(trusted: str, client: str, headers: list[tuple[bytes, bytes]]) -> tuple
         pass
 
     scope = {"type": "http", "client": (client, 5000), "scheme": "http", "headers": headers}
-    asyncio.run(ForwardedHeaders(app, TrustedProxies(trusted))(scope, nothing, ignore))
+    async def call() -> None:
+        await ForwardedHeaders(app, TrustedProxies(trusted))(scope, nothing, ignore)
+
+    asyncio.run(call())
     return scopes[0]["client"], scopes[0]["scheme"]
 
 
@@ -64,3 +67,12 @@ def test_anyone_else_is_taken_at_its_word_only_for_its_own_address() -> None:
 def test_a_strange_scheme_is_ignored() -> None:
     headers = [(b"x-forwarded-proto", b"javascript")]
     assert seen("127.0.0.1", "127.0.0.1", headers) == (("127.0.0.1", 5000), "http")
+
+
+def test_nobody_is_trusted_by_default() -> None:
+    from packhouse.config import Settings
+
+    default = Settings().forwarded_allow_ips
+    assert not TrustedProxies(default)
+    headers = [(b"x-forwarded-for", b"203.0.113.7"), (b"x-forwarded-proto", b"https")]
+    assert seen(default, "127.0.0.1", headers) == (("127.0.0.1", 5000), "http")

@@ -14,8 +14,6 @@ from packhouse.wiring import build
 
 #: Each worker process builds its application with this factory.
 _FACTORY = "packhouse.web.app:create_worker_app"
-#: The same behind X-Forwarded-* handling, which uvicorn does itself and granian does not.
-_GRANIAN_FACTORY = "packhouse.web.app:create_granian_worker_app"
 
 
 class Server(enum.StrEnum):
@@ -44,6 +42,12 @@ def serve(
     overrides = {
         "PACKHOUSE_DATA_DIR": str(data_dir.resolve()) if data_dir else None,
         "PACKHOUSE_DATABASE_URL": database_url,
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not settings.forwarded_allow_ips:
+        typer.echo(
+            "warning: FORWARDED_ALLOW_IPS is ignored; trust proxies with "
+            "PACKHOUSE_FORWARDED_ALLOW_IPS (none are trusted now)",
+            err=True,
+        )
         "PACKHOUSE_STORAGE_URL": storage_url,
         "PACKHOUSE_BASE_URL": base_url,
     }
@@ -66,7 +70,7 @@ def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
     from granian.constants import Interfaces, Loops
 
     Granian(
-        _GRANIAN_FACTORY,
+        _FACTORY,
         address=host,
         port=port,
         interface=Interfaces.ASGI,
@@ -84,6 +88,10 @@ def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
 def _uvicorn(host: str, port: int, workers: int, *, access_log: bool) -> None:
     import uvicorn
 
+        # X-Forwarded-* are the application's (PACKHOUSE_FORWARDED_ALLOW_IPS), not uvicorn's
+        # FORWARDED_ALLOW_IPS, which trusts 127.0.0.1 by default.
+        proxy_headers=False,
+        interface="asgi3",  # not guessed: ForwardedHeaders.__call__ is a plain function
     uvicorn.run(
         _FACTORY,
         factory=True,

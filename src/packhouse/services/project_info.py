@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from packaging.metadata import parse_email
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,16 +16,20 @@ from packhouse.db.files import FileRepo, LiveFile
 from packhouse.domain.model import Index
 from packhouse.errors import NotFound
 
+#: ``info`` fields taken from the core metadata as the file declares them (None when absent).
 _INFO_FIELDS = (
     "author",
     "author_email",
     "classifiers",
     "description",
     "description_content_type",
+    "download_url",
+    "dynamic",
     "home_page",
     "keywords",
     "license",
     "license_expression",
+    "license_files",
     "maintainer",
     "maintainer_email",
     "platform",
@@ -34,6 +39,20 @@ _INFO_FIELDS = (
     "requires_python",
     "summary",
 )
+#: List fields PyPI sends as None when empty (``classifiers`` is always a list).
+_NONE_WHEN_EMPTY = ("dynamic", "license_files", "project_urls", "provides_extra", "requires_dist")
+#: PyPI stopped counting downloads; tools still read the shape.
+_NO_DOWNLOADS = {"last_day": -1, "last_week": -1, "last_month": -1}
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where a document's URLs point: prefixes for files and for the web UI's pages."""
+
+    #: ``.../pypi/<index>/files/``; a file's URL is this, its sha256, ``/`` and its name.
+    files: str
+    #: ``.../indexes/<index>/``; a project's page is this and ``<project>/``.
+    pages: str
 
 
 class ProjectInfoService:
@@ -44,7 +63,7 @@ class ProjectInfoService:
         self._blobs = blobs
 
     def project(
-        self, index: Index, project: NormalizedName, *, version: str | None, files_url: str
+        self, index: Index, project: NormalizedName, *, version: str | None, links: Links
     ) -> dict[str, object]:
         with self._sessions() as session:
             repo = FileRepo(session)
@@ -63,11 +82,11 @@ class ProjectInfoService:
         }
         chosen = self._choose(releases, yanks, project, version)
         entries = {
-            v: [_file_entry(f, files_url, yanks.get((project, v))) for f in releases[v]]
+            v: [_file_entry(f, links.files, yanks.get((project, v))) for f in releases[v]]
             for v in sorted(releases, key=Version)
         }
         document: dict[str, object] = {
-            "info": self._info(releases[chosen], chosen, yanks.get((project, chosen))),
+            "info": self._info(releases[chosen], chosen, yanks.get((project, chosen)), links),
             "last_serial": index.version,
             "urls": entries[chosen],
             "vulnerabilities": [],
@@ -93,15 +112,24 @@ class ProjectInfoService:
         return (stable or ordered)[-1]
 
     def _info(
-        self, files: Sequence[LiveFile], version: str, yanked: str | None
+        self, files: Sequence[LiveFile], version: str, yanked: str | None, links: Links
     ) -> dict[str, object]:
+        """PyPI's ``info`` object, key for key (warehouse ``legacy/api/json.py``)."""
         first = files[0]
+        project_page = f"{links.pages}{canonicalize_name(first.display_name)}/"
         info: dict[str, object] = {field: None for field in _INFO_FIELDS}
         info.update(
             name=first.display_name,
             version=version,
             summary=first.summary,
             requires_python=first.requires_python,
+            classifiers=[],
+            downloads=dict(_NO_DOWNLOADS),
+            package_url=project_page,
+            project_url=project_page,
+            release_url=f"{project_page}{version}/",
+            docs_url=None,
+            bugtrack_url=None,
             yanked=yanked is not None,
             yanked_reason=yanked or None,
         )
@@ -116,8 +144,9 @@ class ProjectInfoService:
         for field in _INFO_FIELDS:
             if field in raw:
                 fields[field] = raw[field]  # type: ignore[literal-required]
-        if "home_page" not in fields and "project_urls" in raw:
-            fields["home_page"] = None
+        for field in _NONE_WHEN_EMPTY:
+            if not fields.get(field):
+                fields[field] = None
         return fields
 
 
@@ -137,6 +166,7 @@ def _file_entry(f: LiveFile, files_url: str, yanked: str | None) -> dict[str, ob
         "digests": {"sha256": f.sha256, "md5": f.md5, "blake2b_256": f.blake2_256},
         "md5_digest": f.md5,
         "size": f.size,
+        "downloads": -1,
         "packagetype": f.kind,
         "python_version": "source" if f.kind == "sdist" else _wheel_python(f.filename),
         "requires_python": f.requires_python,

@@ -65,16 +65,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Hot
         Mount("/api/v1", app=LazyApi(app)),
     ]
     app.router.routes.extend(routes)
-    return HotPath(app)
+    return HotPath(app, base_url=settings.base_url)
 
 
-def create_worker_app() -> HotPath:
-    """The application of a ``packhouse serve`` worker: the server migrated before forking."""
-    return create_app(migrate=False)
+def create_worker_app() -> ASGIApp:
+    """The application of a ``packhouse serve`` worker: the server migrated before forking.
 
-
-def create_granian_worker_app() -> ASGIApp:
-    """A worker under granian, which leaves ``X-Forwarded-*`` to the application."""
-    app = create_worker_app()
-    trusted = TrustedProxies.from_env()
+    ``X-Forwarded-*`` are applied here, from ``PACKHOUSE_FORWARDED_ALLOW_IPS`` only, under
+    granian and uvicorn alike.
+    """
+    settings = Settings()
+    app = create_app(settings, migrate=False)
+    trusted = TrustedProxies(settings.forwarded_allow_ips)
     return ForwardedHeaders(app, trusted) if trusted else app

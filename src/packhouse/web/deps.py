@@ -35,6 +35,9 @@ async def readable_index(conn: HTTPConnection, name: str) -> Index:
 
 
 def public_url(conn: HTTPConnection, path: str) -> str:
-    """An absolute URL for a path, using PACKHOUSE_BASE_URL when the server is behind a proxy."""
-    base = runtime_of(conn).settings.base_url or str(conn.base_url)
+    """A URL for a path on this server: under ``PACKHOUSE_BASE_URL`` when set, else the path.
+
+    Never built from the request's ``Host``, which the client chooses.
+    """
+    base = runtime_of(conn).settings.base_url or ""
     return base.rstrip("/") + "/" + path.lstrip("/")

@@ -12,7 +12,9 @@ from starlette.routing import Route
 from packhouse.services.downloads import METADATA_SUFFIX, Download
 from packhouse.web.deps import readable_index, runtime_of
 from packhouse.web.negotiation import etag_matches
+from packhouse.web.security import PAGE_HEADERS
 
+_SECURITY = {name.decode(): value.decode() for name, value in PAGE_HEADERS}
 _CONTENT_TYPES = {
     ".whl": "application/zip",
     ".zip": "application/zip",
@@ -40,6 +42,7 @@ def file_response(
 ) -> Response:
     """The answer for a found file: 304, an X-Accel-Redirect, the file, or a stream."""
     headers = {
+        **_SECURITY,
         "ETag": f'"{found.sha256}"',
         "Cache-Control": ("private" if private else "public") + ", max-age=31536000, immutable",
     }

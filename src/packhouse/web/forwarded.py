@@ -1,21 +1,18 @@
 """The client's address and scheme from a trusted proxy's ``X-Forwarded-*`` headers.
 
-uvicorn does this itself (``--proxy-headers``, on by default); granian does not, so a worker it
-serves wraps the application in :class:`ForwardedHeaders`. Without it every client behind the
-nginx front would be 127.0.0.1 to the login throttle and the audit log: one client's failed
-logins would lock out all of them.
+Only the proxies named in ``PACKHOUSE_FORWARDED_ALLOW_IPS`` are believed (none by default: any
+local process could otherwise pose as any address to the login throttle and the audit log).
+Behind the nginx front, set it to nginx's address, or every client would be 127.0.0.1 and one
+client's failed logins would lock out all of them. The same wrapper serves under granian and
+uvicorn (whose own proxy-header handling ``serve`` turns off), so both read one setting.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-#: The variable uvicorn reads, so one setting serves both servers.
-TRUSTED_ENV = "FORWARDED_ALLOW_IPS"
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -30,10 +27,6 @@ class TrustedProxies:
         self.networks: tuple[_Network, ...] = tuple(
             ipaddress.ip_network(item, strict=False) for item in items if "/" in item
         )
-
-    @classmethod
-    def from_env(cls) -> TrustedProxies:
-        return cls(os.environ.get(TRUSTED_ENV, "127.0.0.1"))
 
     def __bool__(self) -> bool:
         return self.everyone or bool(self.literals) or bool(self.networks)

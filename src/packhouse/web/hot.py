@@ -25,8 +25,11 @@ from packhouse.services.downloads import Download
 from packhouse.services.pages import PageKey, RenderedPage
 from packhouse.web.files import file_response
 from packhouse.web.negotiation import NotAcceptable, accepts_gzip, etag_matches, negotiate
+from packhouse.web.security import PAGE_HEADERS, SecureResponses
 from packhouse.wiring import Runtime
 
+#: Sent with every page, precomputed once per page and shape like the rest.
+_SECURITY = [(name.decode(), value.decode()) for name, value in PAGE_HEADERS]
 IMMUTABLE = "max-age=31536000, immutable"
 REVALIDATE = "max-age=0, must-revalidate"
 
@@ -44,6 +47,7 @@ def page_headers(
             "Accept, Accept-Encoding, Authorization" if private else "Accept, Accept-Encoding",
         ),
         ("content-type", page.content_type),
+        *_SECURITY,
     ]
     if use_gzip:
         headers.append(("content-encoding", "gzip"))
@@ -53,8 +57,10 @@ def page_headers(
 class HotPath:
     """Answers page and file requests without routing: from memory, or one thread-pool trip."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, *, base_url: str | None = None) -> None:
         self.app = app
+        #: Where everything not served here goes: the app, with the same security headers.
+        self._next = SecureResponses(app, base_url=base_url)
         self._formats: dict[bytes, PageFormat | None] = {}
         self._encodings: dict[bytes, bool] = {}
 
@@ -72,7 +78,7 @@ class HotPath:
             )
         ):
             return
-        await self.app(scope, receive, send)
+        await self._next(scope, receive, send)
 
     async def _serve_file(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """A file or ``.metadata`` this process has found before: no routing, no ORM."""

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from packhouse.domain.names import parse_project_name
+from packhouse.services.project_info import Links
 from packhouse.web.deps import public_url, readable_index, runtime_of
 
 
@@ -22,10 +23,13 @@ async def project_json(request: Request) -> Response:
         return RedirectResponse(
             request.url.replace(path=f"/pypi/{path[1]}/pypi/{tail}"), status_code=301
         )
-    files_url = public_url(request, f"pypi/{index.name}/files/")
+    links = Links(
+        files=public_url(request, f"pypi/{index.name}/files/"),
+        pages=public_url(request, f"indexes/{index.name}/"),
+    )
     service = runtime_of(request).project_info
     document = await run_in_threadpool(
-        service.project, index, project, version=version, files_url=files_url
+        service.project, index, project, version=version, links=links
     )
     cache = "private" if index.private else "public"
     return JSONResponse(document, headers={"Cache-Control": f"{cache}, max-age=0, must-revalidate"})
