@@ -42,12 +42,6 @@ def serve(
     overrides = {
         "PACKHOUSE_DATA_DIR": str(data_dir.resolve()) if data_dir else None,
         "PACKHOUSE_DATABASE_URL": database_url,
-    if os.environ.get("FORWARDED_ALLOW_IPS") and not settings.forwarded_allow_ips:
-        typer.echo(
-            "warning: FORWARDED_ALLOW_IPS is ignored; trust proxies with "
-            "PACKHOUSE_FORWARDED_ALLOW_IPS (none are trusted now)",
-            err=True,
-        )
         "PACKHOUSE_STORAGE_URL": storage_url,
         "PACKHOUSE_BASE_URL": base_url,
     }
@@ -57,6 +51,12 @@ def serve(
     settings = Settings()
     os.environ["PACKHOUSE_DATA_DIR"] = str(settings.data_dir.resolve())
     build(settings).close()  # create or upgrade the schema once, before any worker starts
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not settings.forwarded_allow_ips:
+        typer.echo(
+            "warning: FORWARDED_ALLOW_IPS is ignored; trust proxies with "
+            "PACKHOUSE_FORWARDED_ALLOW_IPS (none are trusted now)",
+            err=True,
+        )
     count = workers if workers is not None else (os.cpu_count() or 1)
     typer.echo(f"Packhouse serving {settings.data_dir.resolve()} on http://{host}:{port}/")
     if server is Server.GRANIAN:
@@ -88,10 +88,6 @@ def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
 def _uvicorn(host: str, port: int, workers: int, *, access_log: bool) -> None:
     import uvicorn
 
-        # X-Forwarded-* are the application's (PACKHOUSE_FORWARDED_ALLOW_IPS), not uvicorn's
-        # FORWARDED_ALLOW_IPS, which trusts 127.0.0.1 by default.
-        proxy_headers=False,
-        interface="asgi3",  # not guessed: ForwardedHeaders.__call__ is a plain function
     uvicorn.run(
         _FACTORY,
         factory=True,
@@ -101,5 +97,9 @@ def _uvicorn(host: str, port: int, workers: int, *, access_log: bool) -> None:
         access_log=access_log,
         log_level="info",
         server_header=False,
+        # X-Forwarded-* are the application's (PACKHOUSE_FORWARDED_ALLOW_IPS), not uvicorn's
+        # FORWARDED_ALLOW_IPS, which trusts 127.0.0.1 by default.
+        proxy_headers=False,
+        interface="asgi3",  # not guessed: ForwardedHeaders.__call__ is a plain function
         timeout_worker_healthcheck=30,  # slow starts on a loaded machine are not deaths
     )
