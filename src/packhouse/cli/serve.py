@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from packhouse.config import Settings
+from packhouse.errors import Invalid
 from packhouse.wiring import build
 
 #: Each worker process builds its application with this factory.
@@ -34,6 +37,13 @@ def serve(
     storage_url: Annotated[str | None, typer.Option(help="PACKHOUSE_STORAGE_URL")] = None,
     base_url: Annotated[str | None, typer.Option(help="PACKHOUSE_BASE_URL")] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    reuse_port: Annotated[
+        bool,
+        typer.Option(
+            help="Share the port with servers already listening on it (SO_REUSEPORT); "
+            "without it, a port in use is an error."
+        ),
+    ] = False,
     server: Annotated[
         Server, typer.Option(help="The HTTP server: granian (faster, measured) or uvicorn.")
     ] = Server.GRANIAN,
@@ -57,12 +67,38 @@ def serve(
             "PACKHOUSE_FORWARDED_ALLOW_IPS (none are trusted now)",
             err=True,
         )
+    if not reuse_port:
+        check_port_free(host, port)
     count = workers if workers is not None else (os.cpu_count() or 1)
     typer.echo(f"Packhouse serving {settings.data_dir.resolve()} on http://{host}:{port}/")
     if server is Server.GRANIAN:
         _granian(host, port, count, access_log=access_log)
     else:
         _uvicorn(host, port, count, access_log=access_log)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on: granian would share it (SO_REUSEPORT) silently.
+
+    A probe, not a reservation: the server binds a moment later. It binds as a server does
+    (``SO_REUSEADDR``, so connections closing in TIME_WAIT do not count as use).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise Invalid(f"cannot listen on {host!r}: {exc.strerror}; check --host") from None
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise Invalid(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+                raise Invalid(
+                    f"port {port} on {host} is in use: stop the other server, pick another "
+                    "--port, or pass --reuse-port to share the port with it on purpose"
+                ) from None
 
 
 def _granian(host: str, port: int, workers: int, *, access_log: bool) -> None:
