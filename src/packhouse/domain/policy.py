@@ -42,6 +42,7 @@ __all__ = [
     "allows",
     "can",
     "decide",
+    "describe",
 ]
 
 
@@ -282,16 +283,18 @@ def _credential_refusal(
     if token is None or rule.tokens is Tokens.ANY:
         return None
     if rule.tokens is Tokens.NEVER:
-        return f"a token cannot {_words(action)}; log in with your password"
+        return f"a token cannot {describe(action)}; log in with your password"
     if rule.tokens is Tokens.UNSCOPED:
         if token.index_id is None and token.role >= rule.role:
             return None
         if rule.role is Role.READER:
-            return f"a token limited to one index cannot {_words(action)}; use an unscoped token"
-        return f"only an unscoped {rule.role} token can {_words(action)}; log in with your password"
+            return f"a token limited to one index cannot {describe(action)}; use an unscoped token"
+        return (
+            f"only an unscoped {rule.role} token can {describe(action)}; log in with your password"
+        )
     if target.token is not None and _within(target.token, token):
         return None
-    return f"a token can only {_words(action)} for a token no wider and no higher than itself"
+    return f"a token can only {describe(action)} for a token no wider and no higher than itself"
 
 
 def _within(inner: TokenScope, outer: TokenScope) -> bool:
@@ -318,15 +321,15 @@ def _audience(
         if target.user_id == principal.user_id:
             return _ALLOW
         return Decision(
-            allowed=False, reason=f"only admins {_words(action)} of others", hidden=True
+            allowed=False, reason=f"only admins {describe(action)} of others", hidden=True
         )
     if rule.who is Who.MEMBER:
         if principal.name in target.members:
             return _ALLOW
-        return Decision(allowed=False, reason=f"only members {_words(action)}", hidden=True)
+        return Decision(allowed=False, reason=f"only members {describe(action)}", hidden=True)
     if rule.who is Who.CREATORS and creators is IndexCreators.USERS:
         return _ALLOW
-    return Decision(allowed=False, reason=f"only admins {_words(action)}")
+    return Decision(allowed=False, reason=f"only admins {describe(action)}")
 
 
 def _index_role(principal: Principal, action: Action, rule: Rule, target: Target) -> Decision:
@@ -336,13 +339,14 @@ def _index_role(principal: Principal, action: Action, rule: Rule, target: Target
     if role is not None and role >= rule.role:
         return _ALLOW
     hidden = target.private and role is None
-    reason = f"{principal.name!r} may not {_words(action)} here: it needs the {rule.role} role"
+    reason = f"{principal.name!r} may not {describe(action)} here: it needs the {rule.role} role"
     return Decision(allowed=False, reason=reason, hidden=hidden)
 
 
-def _words(action: Action) -> str:
-    """
-    >>> _words(Action.CREATE_INDEX)
+def describe(action: Action) -> str:
+    """An action in words, for messages.
+
+    >>> describe(Action.CREATE_INDEX)
     'create index'
     """
     return str(action).replace("-", " ")

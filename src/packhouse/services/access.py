@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from packhouse.db.indexes import IndexRepo
 from packhouse.db.state import IndexState
 from packhouse.domain.model import Index
-from packhouse.domain.policy import IndexCreators, Target, can, decide
+from packhouse.domain.policy import IndexCreators, Target, can, decide, describe
 from packhouse.domain.roles import Action, Principal
 from packhouse.errors import Forbidden, NotFound, Unauthorized
 
@@ -99,10 +99,10 @@ class AccessService:
             raise NotFound(f"no index named {index.name!r}; check the name")
         if principal is None:
             raise Unauthorized(
-                f"index {index.name!r} needs credentials to {action}: "
+                f"index {index.name!r} needs credentials to {describe(action)}: "
                 "log in with your user name and password, or __token__ and an API token"
             )
         raise Forbidden(
-            f"{principal.name!r} may not {action} on index {index.name!r}; "
+            f"{principal.name!r} may not {describe(action)} on index {index.name!r}; "
             "ask an owner of the index for a role"
         )

@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from packhouse import __version__
+from packhouse.domain.policy import RULES, Action
 from packhouse.errors import PackhouseError
 from packhouse.web.api import accounts, docs, indexes, projects
-from packhouse.web.api.deps import needs_credentials
 from packhouse.web.api.schemas import ErrorOut
 from packhouse.web.errors import handle_json
 
@@ -71,11 +70,8 @@ SECURITY_SCHEMES = {
 
 def _declare_security(api: FastAPI) -> None:
     """Add the security schemes, and each operation's requirement, to the OpenAPI document."""
-    anonymous = {
-        route.operation_id
-        for route in api.routes
-        if isinstance(route, APIRoute) and not needs_credentials(route)
-    }
+    # The policy's table says which operations anonymous callers may use: public reads.
+    anonymous = set(RULES[Action.READ].operations)
     build = api.openapi
 
     def openapi() -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.routing import APIRoute
 
 from packhouse.domain.roles import Principal
 from packhouse.errors import Unauthorized
@@ -29,11 +28,6 @@ async def _user(request: Request) -> Principal:
             "or Bearer with an API token"
         )
     return principal
-
-
-def needs_credentials(route: APIRoute) -> bool:
-    """Whether an operation refuses anonymous callers (it takes a ``UserDep``)."""
-    return any(dependency.call is _user for dependency in route.dependant.dependencies)
 
 
 class Paging:
