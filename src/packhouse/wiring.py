@@ -58,7 +58,7 @@ class Runtime:
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database is private
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         upgrade(engine)

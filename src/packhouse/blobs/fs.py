@@ -1,8 +1,15 @@
-"""Folder blob store: temporary file, fsync, atomic rename into sha256-sharded paths."""
+"""Folder blob store: temporary file, fsync, atomic rename into sha256-sharded paths.
+
+A temporary file is locked (``flock``) by the process writing it from its creation until it is
+renamed into place or removed. A temporary file nobody holds belongs to a process that died
+(``kill -9`` in the middle of an upload): the sweep, at start-up and every minute at most
+when a file is staged, takes its lock and deletes it at once.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
@@ -14,12 +21,18 @@ from packhouse.domain.digests import DigestHasher, Digests
 from packhouse.errors import NotFound, TooLarge
 
 _CHUNK = 1024 * 1024
-#: A temporary file untouched this long belongs to a process that died.
-_STALE_SECONDS = 24 * 3600
+#: Sweep leftover temporary files at most this often (seconds), on the way to staging one.
+SWEEP_INTERVAL = 60.0
 
 
 def _is_sha256(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+#: Blobs and their folders: the owner writes, the folder's group may read (nginx, see
+#: docs/nginx.md), others nothing. The umask can only take more away.
+FILE_MODE = 0o640
+FOLDER_MODE = 0o750
 
 
 class FolderBlobStore:
@@ -28,16 +41,19 @@ class FolderBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
-        self._sweep_stale_temporaries()
+        root.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        self._tmp.mkdir(mode=0o700, exist_ok=True)  # nobody else needs unfinished uploads
+        self._next_sweep = 0.0
+        self.sweep()
 
-    def _sweep_stale_temporaries(self) -> None:
-        """Drop temporary files a crashed process left (never visible; old enough to be dead)."""
-        cutoff = time.time() - _STALE_SECONDS
+    def sweep(self) -> int:
+        """Delete the temporary files no live process holds; return how many."""
+        self._next_sweep = time.monotonic() + SWEEP_INTERVAL
+        removed = 0
         for leftover in self._tmp.iterdir():
             with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
+                removed += _remove_unless_held(leftover)
+        return removed
 
     def path_for(self, sha256: str) -> Path:
         return self.root / self.relative_path(sha256)
@@ -49,10 +65,12 @@ class FolderBlobStore:
         return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def stage(self, stream: BinaryIO, *, max_size: int) -> _StagedFile:
+        if time.monotonic() >= self._next_sweep:
+            self.sweep()
         hasher = DigestHasher()
-        fd, name = _create_temporary(self._tmp, "upload-")
+        temp = _Temporary.create(self._tmp, "upload-")
         try:
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(os.dup(temp.fd), "wb") as out:  # the lock stays with temp.fd
                 while chunk := stream.read(_CHUNK):
                     hasher.update(chunk)
                     if hasher.size > max_size:
@@ -62,29 +80,34 @@ class FolderBlobStore:
                         )
                     out.write(chunk)
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name)
+            temp.remove()
             raise
-        return _StagedFile(self, Path(name), hasher.digests())
+        return _StagedFile(self, temp, hasher.digests())
 
     def put_bytes(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         if not self.exists(sha256):
-            self._move_into_place([(self._write_temporary(data), sha256)])
+            temp = self._write_temporary(data)
+            try:
+                self._move_into_place([(temp.path, sha256)])
+            except BaseException:
+                temp.remove()
+                raise
+            temp.release()
         return sha256
 
-    def _write_temporary(self, data: bytes) -> Path:
-        """A flushed temporary file holding ``data``, not yet in place."""
-        fd, name = _create_temporary(self._tmp, "put-")
+    def _write_temporary(self, data: bytes) -> _Temporary:
+        """A flushed, locked temporary file holding ``data``, not yet in place."""
+        temp = _Temporary.create(self._tmp, "put-")
         try:
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(os.dup(temp.fd), "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
         except BaseException:
-            _unlink_quietly(Path(name))
+            temp.remove()
             raise
-        return Path(name)
+        return temp
 
     def open(self, sha256: str) -> BinaryIO:
         try:
@@ -108,22 +131,60 @@ class FolderBlobStore:
         for temp, sha256 in moves:
             final = self.path_for(sha256)
             if final.parent not in folders:
-                final.parent.mkdir(parents=True, exist_ok=True)
+                final.parent.parent.mkdir(mode=FOLDER_MODE, exist_ok=True)
+                final.parent.mkdir(mode=FOLDER_MODE, exist_ok=True)
                 folders[final.parent] = None
             os.replace(temp, final)  # atomic; the same name always holds the same bytes
         for folder in folders:
             _fsync_dir(folder)
 
 
+class _Temporary:
+    """A temporary file and the descriptor that holds its lock while this process needs it."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+
+    @classmethod
+    def create(cls, directory: Path, prefix: str) -> _Temporary:
+        """A new file with :data:`FILE_MODE` (less the umask), which the blob keeps, locked.
+
+        Group read lets a web server in front (nginx with ``X-Accel-Redirect``) read blobs when
+        it runs as another user in the blob folder's group; others never can. A sweep may take
+        a file in the instant between its creation and its lock: then it is made again.
+        """
+        while True:
+            path = directory / f"{prefix}{secrets.token_hex(8)}"
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            except FileExistsError:  # pragma: no cover - 64 random bits
+                continue
+            if _lock(fd) and _same_file(fd, path):
+                return cls(path, fd)
+            os.close(fd)  # pragma: no cover - a sweep won the race; it deletes the file
+
+    def release(self) -> None:
+        """Let go of the lock (the file was renamed into place)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def remove(self) -> None:
+        """Delete the file, then let go of its lock."""
+        _unlink_quietly(self.path)
+        self.release()
+
+
 class _StagedFile:
-    def __init__(self, store: FolderBlobStore, path: Path, digests: Digests) -> None:
+    def __init__(self, store: FolderBlobStore, temp: _Temporary, digests: Digests) -> None:
         self._store = store
-        self._path: Path | None = path
+        self._temp: _Temporary | None = temp
         self.digests = digests
 
     def open(self) -> BinaryIO:
-        assert self._path is not None, "staged blob already committed or discarded"
-        return self._path.open("rb")
+        assert self._temp is not None, "staged blob already committed or discarded"
+        return self._temp.path.open("rb")
 
     def commit(self, *extras: bytes) -> list[str]:
         """Flush the bytes, and small extra blobs, to disk and rename them all into place.
@@ -131,43 +192,64 @@ class _StagedFile:
         Staging does not flush, so an upload found to be a no-op, or refused, costs no fsync;
         the extras share the one pass of renames and folder flushes.
         """
-        assert self._path is not None, "staged blob already committed or discarded"
-        _fsync_file(self._path)
-        moves = [(self._path, self.digests.sha256)]
+        assert self._temp is not None, "staged blob already committed or discarded"
+        os.fsync(self._temp.fd)
+        moves = [(self._temp.path, self.digests.sha256)]
+        temps: list[_Temporary] = []
         try:
-            extra_sha256s = [self._add_extra(data, moves) for data in extras]
+            extra_sha256s = [self._add_extra(data, moves, temps) for data in extras]
             self._store._move_into_place(moves)
         except BaseException:
-            for temp, _sha256 in moves[1:]:
-                _unlink_quietly(temp)
+            for temp in temps:
+                temp.remove()
             raise
-        self._path = None
+        for temp in [self._temp, *temps]:
+            temp.release()
+        self._temp = None
         return extra_sha256s
 
-    def _add_extra(self, data: bytes, moves: list[tuple[Path, str]]) -> str:
+    def _add_extra(
+        self, data: bytes, moves: list[tuple[Path, str]], temps: list[_Temporary]
+    ) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         if all(sha256 != known for _temp, known in moves) and not self._store.exists(sha256):
-            moves.append((self._store._write_temporary(data), sha256))
+            temps.append(self._store._write_temporary(data))
+            moves.append((temps[-1].path, sha256))
         return sha256
 
     def discard(self) -> None:
-        if self._path is not None:
-            _unlink_quietly(self._path)
-            self._path = None
+        if self._temp is not None:
+            self._temp.remove()
+            self._temp = None
 
 
-def _create_temporary(directory: Path, prefix: str) -> tuple[int, str]:
-    """A new file with the mode ``open()`` gives (0666 less the umask), not mkstemp's 0600.
+def _lock(fd: int) -> bool:
+    """Take the file's exclusive lock without waiting; False if another holder has it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
-    Blobs keep that mode, so a web server in front (nginx with ``X-Accel-Redirect``) can read
-    them when it runs as another user; restrict access with the umask or the folder's mode.
-    """
-    while True:
-        name = directory / f"{prefix}{secrets.token_hex(8)}"
-        try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(name)
-        except FileExistsError:  # pragma: no cover - 64 random bits
-            continue
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file (a sweep did not delete it)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _remove_unless_held(path: Path) -> int:
+    """Delete a temporary file if no process holds its lock; 1 if it was deleted."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        if not _lock(fd) or not _same_file(fd, path):
+            return 0
+        path.unlink()
+        return 1
+    finally:
+        os.close(fd)
 
 
 def _unlink_quietly(path: Path) -> None:
