@@ -236,6 +236,11 @@ def unyank_target(c: Cast, _p: Prepared) -> None:
     c.as_root("POST", release(c) + "/unyank")
 
 
+def yanked(c: Cast, _k: Caller) -> Prepared:
+    yank_target(c, {})
+    return {}
+
+
 def fresh_file(c: Cast, _k: Caller) -> Prepared:
     dist = Dist("target", f"2.{next(_versions)}")
     c.upload(c.target, dist, c.publisher)
@@ -385,7 +390,7 @@ SCENARIOS: dict[str, Scenario] = {
         "unyank_release",
         Action.YANK,
         idx("/projects/target/releases/1.0/unyank", "POST"),
-        prepare=lambda c, _k: yank_target(c, {}) or {},
+        prepare=yanked,
         restore=unyank_target,
     ),
     "delete_file": Scenario(

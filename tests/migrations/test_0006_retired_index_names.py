@@ -51,12 +51,12 @@ def _history(engine: Engine) -> None:
     with engine.begin() as connection:
         for name in ("back", "kept"):
             row = {"name": name, "kind": "hosted", "private": False, "version": 0}
-            connection.execute(insert(IndexRow.__table__), row)
+            connection.execute(insert(IndexRow), row)
         for name in ("gone", "gone", "back"):
             entry = {"actor": "alice", "action": "index.delete", "index_name": name, "target": name}
-            connection.execute(insert(AuditRow.__table__), entry)
+            connection.execute(insert(AuditRow), entry)
         upload = {"actor": "bob", "action": "upload", "index_name": "kept", "target": "x.whl"}
-        connection.execute(insert(AuditRow.__table__), upload)
+        connection.execute(insert(AuditRow), upload)
 
 
 def test_upgrade_retires_the_names_of_indexes_deleted_before(engine: Engine) -> None:
