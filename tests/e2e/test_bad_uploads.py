@@ -8,10 +8,14 @@ store's temporary folder must all be unchanged.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
+import os
 import random
 import struct
+import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +25,22 @@ import httpx
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.builders import Dist, corrupt_zip, make_sdist, make_wheel, truncate, write
+from tests.builders import (
+    Dist,
+    ZipMember,
+    build_zip,
+    corrupt_zip,
+    deflate_bomb_wheel,
+    make_sdist,
+    make_wheel,
+    sdist_with_members,
+    tar_bomb_sdist,
+    tar_member,
+    truncate,
+    wheel_members,
+    write,
+    zip_bomb_wheel,
+)
 from tests.driver import Packhouse, ServerProcess, User, unique
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -249,9 +268,77 @@ def corrupt_wheel(ctx: Ctx) -> Attempt:
 
 
 def corrupt_deflated_wheel(ctx: Ctx) -> Attempt:
+    """Flipped bytes in the METADATA entry's deflated data: it fails to inflate or its CRC.
+
+    Only METADATA, WHEEL and RECORD are decompressed at upload (as on PyPI): corruption in
+    another entry's data is for installers to find, from its CRC and RECORD hash.
+    """
     dist = ctx.dist()
-    data = corrupt_zip(deflated_wheel(dist))
+    data = bytearray(deflated_wheel(dist))
+    header = data.find(b"PK\x03\x04", data.find(b"PK\x03\x04") + 4)  # METADATA comes 2nd
+    names, extras = struct.unpack_from("<HH", data, header + 26)
+    assert data[header + 30 : header + 30 + names].endswith(b".dist-info/METADATA")
+    start = header + 30 + names + extras
+    data[start + 4 : start + 12] = bytes(b ^ 0xFF for b in data[start + 4 : start + 12])
+    return attempt(dist.name, dist.version, dist.wheel_filename, bytes(data))
+
+
+def _wheel_attempt(ctx: Ctx, data: bytes) -> Attempt:
+    dist = ctx.dist()
     return attempt(dist.name, dist.version, dist.wheel_filename, data)
+
+
+def _sdist_attempt(ctx: Ctx, data: bytes) -> Attempt:
+    dist = ctx.dist()
+    return attempt(dist.name, dist.version, dist.sdist_filename, data)
+
+
+def bzip2_bomb(ctx: Ctx) -> Attempt:
+    return _wheel_attempt(ctx, zip_bomb_wheel(ctx.dist()))
+
+
+def deflate_bomb(ctx: Ctx) -> Attempt:
+    return _wheel_attempt(ctx, deflate_bomb_wheel(ctx.dist()))
+
+
+def zip_trailing_data(ctx: Ctx) -> Attempt:
+    return _wheel_attempt(ctx, build_zip(wheel_members(ctx.dist()), after=b"PK\x03\x04 tail"))
+
+
+def zip_prepended_data(ctx: Ctx) -> Attempt:
+    return _wheel_attempt(ctx, build_zip(wheel_members(ctx.dist()), before=b"#!/bin/sh\n"))
+
+
+def zip_hidden_entry(ctx: Ctx) -> Attempt:
+    """A local entry no central directory lists: streaming unzippers would see a .pth file."""
+    hidden = build_zip([ZipMember.of("evil.pth", b"import os", zipfile.ZIP_STORED)])
+    local = hidden[: hidden.find(b"PK\x01\x02")]
+    return _wheel_attempt(ctx, build_zip(wheel_members(ctx.dist()), hidden=local))
+
+
+def zip_local_name_differs(ctx: Ctx) -> Attempt:
+    first, *rest = wheel_members(ctx.dist())
+    changed = dataclasses.replace(first, local_name="evil.pth")
+    return _wheel_attempt(ctx, build_zip([changed, *rest]))
+
+
+def wheel_without_wheel_file(ctx: Ctx) -> Attempt:
+    members = [m for m in wheel_members(ctx.dist()) if not m.name.endswith(".dist-info/WHEEL")]
+    return _wheel_attempt(ctx, build_zip(members))
+
+
+def tar_bomb(ctx: Ctx) -> Attempt:
+    return _sdist_attempt(ctx, tar_bomb_sdist(ctx.dist()))
+
+
+def _tar_with(kind: bytes, name: str, linkname: str = "") -> Callable[[Ctx], Attempt]:
+    def build(ctx: Ctx) -> Attempt:
+        dist = ctx.dist()
+        root = f"{dist.module}-{dist.version}"
+        member = tar_member(name.replace("ROOT", root), kind, linkname=linkname)
+        return _sdist_attempt(ctx, sdist_with_members(dist, [(member, b"")]))
+
+    return build
 
 
 def _patch_zip_headers(data: bytes, *, flags: int = 0, method: int | None = None) -> bytes:
@@ -461,6 +548,37 @@ BAD_UPLOADS = [
     Bad("unknown-token", unknown_token, 401, "token", check=_challenges_basic),
     Bad("corrupt-zip-wheel", corrupt_wheel, 400, "wheel"),
     Bad("corrupt-deflated-wheel", corrupt_deflated_wheel, 400, "wheel"),
+    Bad("zip-bomb-bzip2", bzip2_bomb, 400, "only stored and deflated entries are accepted"),
+    Bad("zip-bomb-deflate", deflate_bomb, 400, "more than 50 times its size"),
+    Bad("zip-trailing-data", zip_trailing_data, 400, "data follows its end record"),
+    Bad("zip-prepended-data", zip_prepended_data, 400, "precedes its first entry"),
+    Bad("zip-hidden-entry", zip_hidden_entry, 400, "the central directory does not list"),
+    Bad("zip-local-name-differs", zip_local_name_differs, 400, "differs between its local"),
+    Bad("wheel-without-WHEEL", wheel_without_wheel_file, 400, ".dist-info/WHEEL file"),
+    Bad("tar-bomb", tar_bomb, 400, "sdist expands to more than"),
+    Bad("tar-absolute-path", _tar_with(tarfile.REGTYPE, "/etc/cron.d/x"), 400, "absolute path"),
+    Bad("tar-dotdot", _tar_with(tarfile.REGTYPE, "ROOT/../../x"), 400, "outside the sdist"),
+    Bad(
+        "tar-symlink-outside",
+        _tar_with(tarfile.SYMTYPE, "ROOT/l", "../../etc/passwd"),
+        400,
+        "outside the sdist's folder",
+    ),
+    Bad(
+        "tar-symlink-absolute",
+        _tar_with(tarfile.SYMTYPE, "ROOT/l", "/etc/passwd"),
+        400,
+        "links to the absolute path",
+    ),
+    Bad(
+        "tar-hardlink-outside",
+        _tar_with(tarfile.LNKTYPE, "ROOT/h", "../x"),
+        400,
+        "outside the sdist's folder",
+    ),
+    Bad("tar-char-device", _tar_with(tarfile.CHRTYPE, "ROOT/tty"), 400, "special file"),
+    Bad("tar-block-device", _tar_with(tarfile.BLKTYPE, "ROOT/sda"), 400, "special file"),
+    Bad("tar-fifo", _tar_with(tarfile.FIFOTYPE, "ROOT/pipe"), 400, "special file"),
     Bad("unsupported-compression-wheel", unsupported_compression_wheel, 400, "wheel"),
     Bad("encrypted-wheel", encrypted_wheel, 400, "wheel"),
     Bad("not-a-zip-wheel", not_a_zip, 400, "not a valid zip"),
@@ -658,3 +776,48 @@ def test_twine_shows_the_refusal_for_a_wrong_password(ph: Packhouse) -> None:
     assert "401" in output, output
     assert "wrong user name or password" in output, output
     assert snapshot(ph, index, project) == before
+
+
+# ---------------------------------------------------------------- what a bomb costs the server
+
+
+def server_cpu_seconds(server: ServerProcess) -> float:
+    """User and system CPU time of every process of the server (its session: main, workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        # after "pid (comm)": state, ppid, pgrp, session, ..., utime (14th), stime (15th)
+        if int(fields[3]) == server.proc.pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_the_zip_bomb_costs_the_server_under_100_ms_of_cpu(ph: Packhouse) -> None:
+    """The issue's wheel: 8 bzip2 entries of 256 MiB in 3 kB, once 12 s of server CPU."""
+    index = ph.create_index()
+    user = ph.uploader(index)
+    auth = ("__token__", ph.token(user, index))  # no password hashing in the measurement
+    dist = Dist(unique("bomb"), "1.0")
+    bomb = zip_bomb_wheel(dist)
+    assert len(bomb) < 5_000
+    fields = form_for(dist.name, dist.version, dist.wheel_filename, bomb)
+
+    def upload() -> httpx.Response:
+        return post_upload(
+            ph.url, index, filename=dist.wheel_filename, data=bomb, fields=fields, auth=auth
+        )
+
+    for _ in range(4):  # warm both workers
+        upload()
+    rounds = 5
+    before, started = server_cpu_seconds(ph.server), time.perf_counter()
+    responses = [upload() for _ in range(rounds)]
+    cpu = (server_cpu_seconds(ph.server) - before) / rounds
+    wall = (time.perf_counter() - started) / rounds
+    print(f"zip bomb upload: {cpu * 1000:.0f} ms server CPU, {wall * 1000:.0f} ms wall, each")
+    for response in responses:
+        assert_refused(response, 400, "only stored and deflated entries are accepted")
+    assert cpu < 0.1, f"the bomb cost {cpu:.3f} s of server CPU per upload"
