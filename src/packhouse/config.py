@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     login_failure_limit: int = Field(default=20, ge=0)
     #: The sliding window for counting failed logins, in seconds.
     login_failure_window: float = Field(default=300.0, gt=0)
+    #: Seconds a request body may take to arrive, beyond what :attr:`body_min_rate` earns.
+    body_timeout: float = Field(default=60.0, gt=0)
+    #: Each this many bytes received earn a body one more second (a slow but steady upload
+    #: finishes; a stalled or trickling one is answered 408 and its connection closed).
+    body_min_rate: int = Field(default=16 * 1024, gt=0)
     #: Entries in the in-memory page cache (per process).
     page_cache_entries: int = Field(default=4096, ge=0)
     #: nginx's internal location for blobs (e.g. ``/_packhouse_blobs/``): when set, file downloads

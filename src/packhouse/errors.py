@@ -9,6 +9,7 @@ PackhouseError
 ├── Unauthorized          no or wrong credentials
 ├── Forbidden             known principal, not allowed
 ├── Throttled             too many failed logins from one client
+├── TimedOut              a request body that did not arrive in time
 └── UpstreamUnavailable   an upstream index did not answer
 """
 
@@ -57,6 +58,10 @@ class Throttled(PackhouseError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TimedOut(PackhouseError):
+    """A request body arrived too slowly (``PACKHOUSE_BODY_TIMEOUT``, ``_BODY_MIN_RATE``)."""
 
 
 class UpstreamUnavailable(PackhouseError):

@@ -12,9 +12,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from packhouse.config import Settings
 from packhouse.errors import PackhouseError
 from packhouse.web import files, ops, pypi_json, simple, upload
+from packhouse.web.deadline import BodyDeadline
 from packhouse.web.errors import handle_not_found, handle_plain
 from packhouse.web.forwarded import ForwardedHeaders, TrustedProxies
 from packhouse.web.hot import HotPath
+from packhouse.web.security import SecureResponses
 from packhouse.wiring import build
 
 
@@ -65,7 +67,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Hot
         Mount("/api/v1", app=LazyApi(app)),
     ]
     app.router.routes.extend(routes)
-    return HotPath(app, base_url=settings.base_url)
+    # Everything the hot path does not answer: bodies in time, safe headers and redirects.
+    after = SecureResponses(
+        BodyDeadline(app, timeout=settings.body_timeout, min_rate=settings.body_min_rate),
+        base_url=settings.base_url,
+    )
+    return HotPath(app, after=after)
 
 
 def create_worker_app() -> ASGIApp:

@@ -12,6 +12,7 @@ from packhouse.errors import (
     NotFound,
     PackhouseError,
     Throttled,
+    TimedOut,
     TooLarge,
     Unauthorized,
     UpstreamUnavailable,
@@ -28,6 +29,7 @@ STATUS: tuple[tuple[type[PackhouseError], int], ...] = (
     (Forbidden, 403),
     (NotAcceptable, 406),
     (Throttled, 429),
+    (TimedOut, 408),
     (UpstreamUnavailable, 502),
 )
 
@@ -46,6 +48,8 @@ def _headers(error: PackhouseError) -> dict[str, str]:
         return dict(CHALLENGE)
     if isinstance(error, Throttled):
         return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, TimedOut):
+        return {"Connection": "close"}  # the rest of the body is never read
     return {}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from packaging.utils import NormalizedName
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from packhouse.db.state import IndexState
 from packhouse.domain.pages import PageFormat
@@ -25,7 +25,7 @@ from packhouse.services.downloads import Download
 from packhouse.services.pages import PageKey, RenderedPage
 from packhouse.web.files import file_response
 from packhouse.web.negotiation import NotAcceptable, accepts_gzip, etag_matches, negotiate
-from packhouse.web.security import PAGE_HEADERS, SecureResponses
+from packhouse.web.security import PAGE_HEADERS
 from packhouse.wiring import Runtime
 
 #: Sent with every page, precomputed once per page and shape like the rest.
@@ -57,10 +57,10 @@ def page_headers(
 class HotPath:
     """Answers page and file requests without routing: from memory, or one thread-pool trip."""
 
-    def __init__(self, app: Starlette, *, base_url: str | None = None) -> None:
+    def __init__(self, app: Starlette, *, after: ASGIApp | None = None) -> None:
         self.app = app
-        #: Where everything not served here goes: the app, with the same security headers.
-        self._next = SecureResponses(app, base_url=base_url)
+        #: Where everything not served here goes: the app, or ``after`` wrapped around it.
+        self._next = after or app
         self._formats: dict[bytes, PageFormat | None] = {}
         self._encodings: dict[bytes, bool] = {}
 

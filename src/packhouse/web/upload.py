@@ -14,7 +14,7 @@ from starlette.types import Message, Receive
 from packhouse.domain.digests import ClaimedDigests, parse_hex_digest
 from packhouse.domain.model import Index
 from packhouse.domain.roles import Action, Principal
-from packhouse.errors import InvalidUpload, TooLarge, Unauthorized
+from packhouse.errors import InvalidUpload, PackhouseError, TooLarge, Unauthorized
 from packhouse.services.uploads import UploadRequest
 from packhouse.web.deps import runtime_of
 from packhouse.wiring import Runtime
@@ -97,7 +97,7 @@ async def _read_form(request: Request, max_field: int) -> FormData:
         raise InvalidUpload("uploads are multipart/form-data requests, as twine and uv send them")
     try:
         return await request.form(max_files=1, max_fields=1000, max_part_size=max_field)
-    except TooLarge:
+    except PackhouseError:  # too large, too slow
         raise
     except Exception as exc:
         raise InvalidUpload(f"malformed upload form: {exc}") from None
