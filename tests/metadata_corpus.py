@@ -1380,6 +1380,12 @@ Summary: Dotted name
         "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
     ),
     Shape(
+        "control-characters",
+        "a generator that let NUL and DEL into Summary and Author (PyPI escapes NUL, accepts)",
+        "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: nul\x00 del\x7f\n"
+        "Author: a\x00b\n",
+    ),
+    Shape(
         "requires-python-unknown",
         "a generator that wrote Requires-Python: UNKNOWN (PyPI drops UNKNOWN values)",
         "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Python: UNKNOWN\n",

@@ -70,6 +70,9 @@ def test_summary_is_one_line_and_unknown_is_none() -> None:
     assert (
         parse("Metadata-Version: 2.1", "Name: a", "Version: 1", "Summary: café").summary == "café"
     )
+    # PostgreSQL text cannot hold NUL: control characters are dropped from the stored summary
+    nul = parse("Metadata-Version: 2.1", "Name: a", "Version: 1", "Summary: a\x00b\x7f")
+    assert nul.summary == "ab"
 
 
 def test_non_utf8_optional_fields_are_accepted_and_kept() -> None:

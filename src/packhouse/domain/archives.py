@@ -123,7 +123,14 @@ def _read_zip(fileobj: BinaryIO, dist: DistFilename, *, max_size: int, wheel: bo
                 return _read_wheel_members(archive, infos, dist, max_size=max_size)
             info = _single_pkg_info(infos, dist)
             return _read_member(archive, info, max_size, f"the sdist's {info.filename}")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        zlib.error,
+        struct.error,
+    ) as exc:
         raise InvalidUpload(f"the {what} is not a valid zip archive ({exc}); rebuild it") from None
     except (NotImplementedError, RuntimeError, UnicodeDecodeError) as exc:
         raise InvalidUpload(f"the {what} cannot be read ({exc}); rebuild it") from None
@@ -298,7 +305,7 @@ def _zip64_sizes(extra: bytes) -> tuple[int, int] | None:
     while at + 4 <= len(extra):
         kind, length = struct.unpack_from("<HH", extra, at)
         if kind == _ZIP64_EXTRA:
-            if length >= 16:
+            if length >= 16 and at + 20 <= len(extra):
                 unpacked, packed = struct.unpack_from("<QQ", extra, at + 4)
                 return unpacked, packed
             return (-1, -1)

@@ -18,6 +18,7 @@ Name and version must also agree with the filename (``check_matches``), as PyPI 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from packaging.metadata import RawMetadata, parse_email
@@ -178,13 +179,16 @@ def _requires_python(declared: str | None) -> str | None:
 
 
 def _summary(declared: str | None) -> str | None:
-    """One line for listings: folded lines joined.
+    """One line for listings: folded lines joined, control characters (NUL…) dropped.
 
-    >>> _summary("A folded\\n  summary ")
+    >>> _summary("A folded\\n  summary\\x00 ")
     'A folded summary'
     """
     value = _unfold(declared)
-    return " ".join(value.split()) if value else None
+    if not value:
+        return None
+    line = " ".join(value.split())
+    return "".join(c for c in line if unicodedata.category(c) != "Cc") or None
 
 
 def _unfold(declared: str | None) -> str | None:
