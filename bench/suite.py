@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import sys
 import time
@@ -299,7 +300,8 @@ def measure_uploads(table: Table, ph: Packhouse, corpus: corpus_mod.Corpus) -> N
         except Exception as exc:
             table.fail(label, f"{exc.__class__.__name__}: {str(exc)[:300]}")
             continue
-        versions = ph.cli("index", "show", f"up-{name}").count("upload")
+        shown = json.loads(ph.cli("index", "show", f"up-{name}", "--json"))
+        versions = sum(v["action"] == "upload" for v in shown["versions"])
         table.set(
             label,
             **{

@@ -8,6 +8,7 @@ admins the whole log at ``/api/v1/audit``; both are newest first and paginated.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -91,8 +92,8 @@ def summary(entries: Iterable[dict[str, Any]]) -> list[tuple[str | None, str, st
 
 def token_id(ph: Packhouse, user: str) -> int:
     """The id of the newest token of a user, from ``packhouse token list``."""
-    lines = ph.cli("token", "list", "--user", user).stdout.strip().splitlines()
-    return max(int(line.split("\t")[0]) for line in lines)
+    tokens = json.loads(ph.cli("token", "list", "--user", user, "--json").stdout)
+    return max(int(token["id"]) for token in tokens)
 
 
 # ---------------------------------------------------------------- every change, over HTTP
@@ -192,9 +193,9 @@ def test_every_change_from_the_cli_is_audited(ph: Packhouse) -> None:
     number = token_id(ph, user.name)
     assert upload(ph, index, OLD, ("__token__", secret)).status_code == 200  # version 1
     assert upload(ph, index, NEW, user.auth).status_code == 200  # version 2
-    ph.cli("yank", index, "audited", "1.0", "--reason", "bad")  # 3
-    ph.cli("unyank", index, "audited", "1.0")  # 4
-    ph.cli("remove", index, NEW.wheel_filename)  # 5
+    ph.cli("yank", "--index", index, "audited", "1.0", "--reason", "bad")  # 3
+    ph.cli("unyank", "--index", index, "audited", "1.0")  # 4
+    ph.cli("remove", "--index", index, NEW.wheel_filename)  # 5
     ph.cli("index", "rollback", index, "2")  # 6
     ph.cli("index", "set", index, "--private")
     ph.cli("revoke", "--index", index, "--team", team)
@@ -227,8 +228,9 @@ def test_every_change_from_the_cli_is_audited(ph: Packhouse) -> None:
     assert (op, "team.create", team, "cli") in others
     assert (op, "team.add", f"{team}/{user.name}", "cli") in others
 
-    # The CLI's own view: tab-separated, with who and from where.
-    lines = cli_log.strip().splitlines()
+    # The CLI's own view: tab-separated under a header, with who and from where.
+    header, *lines = cli_log.strip().splitlines()
+    assert header == "AT\tACTOR\tREMOTE_ADDR\tACTION\tINDEX\tTARGET\tDETAIL"
     assert len(lines) == 13  # everything above but the deletion
     assert f"\t{op}\tcli\tyank\t{index}\tyank audited 1.0\t" in cli_log
     assert f"\t{user.name}\t{HTTP}\tupload\t{index}\t{OLD.wheel_filename}\t" in cli_log

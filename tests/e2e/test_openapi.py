@@ -9,6 +9,7 @@ headers and bodies as documented, and invalid input rejected with a 4xx.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import uuid
 from collections import Counter
@@ -122,8 +123,8 @@ def _seed(ph: Packhouse) -> FuzzTarget:
     ph.grant("uploader", spare, alice)
     ph.token(alice, public)
     token_ids = [
-        int(line.split()[0])
-        for line in ph.cli("token", "list", "--user", alice.name).stdout.splitlines()
+        int(token["id"])
+        for token in json.loads(ph.cli("token", "list", "--user", alice.name, "--json").stdout)
     ]
     known: dict[str, list[Any]] = {
         "index": [public, private, spare],

@@ -7,6 +7,7 @@ processes of the shared server answer some of them.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import secrets
 import subprocess
@@ -190,7 +191,7 @@ def test_a_token_role_cannot_exceed_the_user_role(ph: Packhouse) -> None:
         assert "a token's role cannot exceed its user's" in result.stderr
         assert f"holds {holds} on {index!r}" in result.stderr
         assert "pkh_" not in result.stdout
-        assert ph.cli("token", "list", "--user", user.name).stdout == ""
+        assert json.loads(ph.cli("token", "list", "--user", user.name, "--json").stdout) == []
 
     # The installed command says the same, on one line of its standard error.
     binary = subprocess.run(
@@ -328,13 +329,15 @@ def test_token_list_shows_name_scope_and_last_use_but_never_the_secret(
     assert statuses(listing(ph, index), auth=token_auth(used), rounds=1) == [200]
 
     out = ph.cli("token", "list", "--user", reader.name).stdout
-    rows = {int(line.split("\t")[0]): line.split("\t")[1:] for line in out.splitlines()}
-    name, scope, role, state, last_used = rows[used_id]
-    assert (name, scope, role, state) == ("ci-bot", index, "reader", "active")
-    assert datetime.strptime(last_used, "%Y-%m-%d %H:%M").replace(tzinfo=UTC) > datetime.now(
+    header, *lines = out.splitlines()
+    assert header == "ID\tNAME\tINDEX\tROLE\tSTATE\tEXPIRES_AT\tLAST_USED_AT"
+    rows = {int(line.split("\t")[0]): line.split("\t")[1:] for line in lines}
+    name, scope, role, state, expires, last_used = rows[used_id]
+    assert (name, scope, role, state, expires) == ("ci-bot", index, "reader", "active", "-")
+    assert datetime.strptime(last_used, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) > datetime.now(
         UTC
     ) - timedelta(minutes=10)
-    assert rows[unused_id] == ["-", "*", "reader", "active", "never used"]
+    assert rows[unused_id] == ["-", "*", "reader", "active", "-", "-"]
     assert rows[revoked_id][:4] == ["old", index, "reader", "revoked"]
 
     response = ph.http.get("/api/v1/tokens", auth=reader.auth)

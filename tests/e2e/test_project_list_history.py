@@ -48,14 +48,14 @@ def test_every_version_lists_the_projects_that_have_a_live_file(ph: Packhouse) -
     user = ph.uploader(index)
     alpha_wheel, beta_wheel = ph.publish(index, user, ALPHA, BETA)  # 1, 2
     (alpha_sdist,) = ph.publish(index, user, ALPHA, sdist=True)  # 3
-    ph.cli("remove", index, alpha_sdist.name)  # 4: one of alpha's two files
-    ph.cli("remove", index, beta_wheel.name)  # 5: beta's last file
+    ph.cli("remove", "--index", index, alpha_sdist.name)  # 4: one of alpha's two files
+    ph.cli("remove", "--index", index, beta_wheel.name)  # 5: beta's last file
     ph.publish(index, user, GAMMA)  # 6
     ph.cli("index", "rollback", index, "2")  # 7: gamma goes, beta is back
     ph.cli("index", "rollback", index, "0")  # 8: an empty index
     ph.cli("index", "rollback", index, "6")  # 9: alpha and gamma are back, not beta
     ph.twine_upload(index, [beta_wheel], username=user.name, password=user.password)  # 10
-    ph.cli("remove", index, alpha_wheel.name)  # 11: alpha's last live file
+    ph.cli("remove", "--index", index, alpha_wheel.name)  # 11: alpha's last live file
     assert index_version(ph.http, index) == 11
 
     with _database(ph) as connection:

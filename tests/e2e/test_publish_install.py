@@ -119,5 +119,5 @@ def test_management_api_shows_an_index(ph: Packhouse) -> None:
     assert body["private"] is False
     assert body["version"] == 1
     assert ph.http.get("/api/v1/indexes/nope").json() == {
-        "detail": "no index named 'nope'; `packhouse index list` shows the indexes"
+        "detail": "no index named 'nope'; check the name"
     }

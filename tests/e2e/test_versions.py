@@ -138,7 +138,7 @@ def test_old_versions_are_read_only_and_bounded(ph: Packhouse) -> None:
 def test_remove_makes_a_new_version_and_old_versions_still_serve_the_file(ph: Packhouse) -> None:
     index, blobs = _two_releases(ph)
 
-    result = ph.cli("remove", index, V2.wheel_filename)
+    result = ph.cli("remove", "--index", index, V2.wheel_filename)
     assert result.stdout.strip().endswith("index version 3"), result.stdout
     assert index_version(ph.http, index) == 3
 
@@ -157,13 +157,13 @@ def test_remove_makes_a_new_version_and_old_versions_still_serve_the_file(ph: Pa
     assert installed(target) == {"timeline==1.0"}
 
     # Removing what is not there is an error and makes no version.
-    again = ph.cli("remove", index, V2.wheel_filename, check=False)
+    again = ph.cli("remove", "--index", index, V2.wheel_filename, check=False)
     assert again.returncode != 0
     assert V2.wheel_filename in again.stderr
     assert index_version(ph.http, index) == 3
 
     # Removing the last file of a project removes the project from the current version only.
-    ph.cli("remove", index, V1.wheel_filename)
+    ph.cli("remove", "--index", index, V1.wheel_filename)
     assert ph.http.get(simple_path(index, "timeline")).status_code == 404
     assert json_page(ph.http, simple_path(index))["projects"] == []
     assert json_page(ph.http, simple_path(index, version=3))["projects"] == [{"name": "timeline"}]
@@ -207,4 +207,4 @@ def test_index_show_lists_the_versions(ph: Packhouse) -> None:
 
     listed = ph.cli("index", "list").stdout
     (row,) = (line for line in listed.splitlines() if line.startswith(index + "\t"))
-    assert "version 3" in row
+    assert row == f"{index}\thosted\tfalse\t3"

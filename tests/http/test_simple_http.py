@@ -411,13 +411,13 @@ def test_pages_are_never_stale(ph: Packhouse) -> None:
         ),
     )
 
-    ph.cli("yank", index, PROJECT, "2.0", "--reason", "oops")
+    ph.cli("yank", "--index", index, PROJECT, "2.0", "--reason", "oops")
     _every_worker_sees(page, yanked_is("oops"))
     _every_worker_sees(page, lambda r: _assert_in('data-yanked="oops"', r.text), accept="text/html")
-    ph.cli("unyank", index, PROJECT, "2.0")
+    ph.cli("unyank", "--index", index, PROJECT, "2.0")
     _every_worker_sees(page, yanked_is(False))
 
-    ph.cli("remove", index, THING_2.wheel_filename)
+    ph.cli("remove", "--index", index, THING_2.wheel_filename)
     _every_worker_sees(page, files_are(THING.wheel_filename))
     ph.cli("index", "rollback", index, "5")  # the version before the removal
     _every_worker_sees(page, files_are(THING.wheel_filename, THING_2.wheel_filename))

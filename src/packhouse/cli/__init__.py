@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
-from packhouse.cli import accounts, indexes, projects, serve
-from packhouse.cli.options import global_options
+from packhouse.cli import accounts, datadir, indexes, projects, serve
+from packhouse.cli.options import env_var, global_options
 from packhouse.errors import PackhouseError
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.callback()(global_options)
 app.command("serve")(serve.serve)
+app.command("init")(datadir.init)
 app.add_typer(indexes.index_app, name="index")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.team_app, name="team")
@@ -41,3 +43,13 @@ def main() -> None:
     except PackhouseError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         sys.exit(1)
+    except ValidationError as exc:
+        print(f"error: {settings_error(exc)}", file=sys.stderr)
+        sys.exit(1)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """The first bad setting of a ValidationError, on one line, with its variable and value."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    return f"{env_var(field)} (--{field.replace('_', '-')}): {first['msg']}, not {first['input']!r}"

@@ -6,11 +6,11 @@ import enum
 import errno
 import os
 import socket
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from packhouse.cli.options import apply_settings, with_setting_options
 from packhouse.config import Settings
 from packhouse.errors import Invalid
 from packhouse.wiring import build
@@ -26,16 +26,14 @@ class Server(enum.StrEnum):
     UVICORN = "uvicorn"
 
 
+@with_setting_options()  # every setting is also a ``serve`` option
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: the number of cores).")
+        int | None,
+        typer.Option(help="Worker processes (default: the number of cores).", show_default=False),
     ] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="PACKHOUSE_DATA_DIR")] = None,
-    database_url: Annotated[str | None, typer.Option(help="PACKHOUSE_DATABASE_URL")] = None,
-    storage_url: Annotated[str | None, typer.Option(help="PACKHOUSE_STORAGE_URL")] = None,
-    base_url: Annotated[str | None, typer.Option(help="PACKHOUSE_BASE_URL")] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
     reuse_port: Annotated[
         bool,
@@ -47,17 +45,10 @@ def serve(
     server: Annotated[
         Server, typer.Option(help="The HTTP server: granian (faster, measured) or uvicorn.")
     ] = Server.GRANIAN,
+    **settings_options: Any,
 ) -> None:
-    """Serve Packhouse over HTTP."""
-    overrides = {
-        "PACKHOUSE_DATA_DIR": str(data_dir.resolve()) if data_dir else None,
-        "PACKHOUSE_DATABASE_URL": database_url,
-        "PACKHOUSE_STORAGE_URL": storage_url,
-        "PACKHOUSE_BASE_URL": base_url,
-    }
-    for key, value in overrides.items():
-        if value is not None:
-            os.environ[key] = value  # worker processes build their Settings from the environment
+    """Serve Packhouse over HTTP, creating its data dir and database when they are missing."""
+    apply_settings(settings_options)  # worker processes build their Settings from the environment
     settings = Settings()
     os.environ["PACKHOUSE_DATA_DIR"] = str(settings.data_dir.resolve())
     build(settings).close()  # create or upgrade the schema once, before any worker starts

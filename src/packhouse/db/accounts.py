@@ -48,7 +48,7 @@ class AccountRepo:
     def get_user(self, name: str) -> UserRow:
         user = self.find_user(name)
         if user is None:
-            raise NotFound(f"no user named {name!r}; create it with `packhouse user create`")
+            raise NotFound(f"no user named {name!r}; check the name, or create the user first")
         return user
 
     def user_by_id(self, user_id: int) -> UserRow | None:
@@ -192,7 +192,7 @@ class TeamRepo:
     def get(self, name: str) -> TeamRow:
         team = self.session.scalar(select(TeamRow).where(TeamRow.name == name))
         if team is None:
-            raise NotFound(f"no team named {name!r}; create it with `packhouse team create`")
+            raise NotFound(f"no team named {name!r}; check the name, or create the team first")
         return team
 
     def add(self, name: str) -> TeamRow:

@@ -50,7 +50,7 @@ class IndexRepo:
     def get(self, name: str) -> Index:
         index = self.find(name)
         if index is None:
-            raise NotFound(f"no index named {name!r}; `packhouse index list` shows the indexes")
+            raise NotFound(f"no index named {name!r}; check the name")
         return index
 
     def list(self) -> Sequence[Index]:
