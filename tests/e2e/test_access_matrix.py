@@ -111,9 +111,13 @@ class Cast:
         return secret
 
     def fresh_index(self) -> str:
-        """A private index at version 1: ``target 1.0`` uploaded by the publisher."""
+        """A private index at version 1: ``target 1.0`` uploaded by the publisher.
+
+        Project ownership is ``open``, so that uploaders may upload to ``target``: this matrix
+        is about roles (``test_project_ownership.py`` is about owners).
+        """
         index = unique("mx")
-        body = {"name": index, "private": True}
+        body = {"name": index, "private": True, "project_ownership": "open"}
         ok(self.api("POST", "/indexes", self.setup.auth, json=body), 201)
         self.grant(index, "uploader", user=self.publisher.name)
         ok(upload(self.http, index, TARGET, self.publisher.auth))
@@ -362,9 +366,9 @@ def test_uploader_yanks_own_projects_only(cast: Cast) -> None:
         check_refusal(yank("target", "1.0", auth, undo=True), 403, "unyank")
     ok(yank("target", "1.0", c.setup.auth, undo=True))
 
-    # The right is per project: a later release of "mine" by someone else is theirs to yank too.
+    # The right is per file: a later release of "mine" by someone else is not theirs to yank.
     ok(upload(c.http, index, Dist("mine", "2.0"), c.publisher.auth))
-    ok(yank("mine", "2.0", uploader.auth))
+    check_refusal(yank("mine", "2.0", uploader.auth), 403, "yank")
 
     # Uploading "target" to ANOTHER index gives no right over this index's "target".
     other = c.fresh_index()
