@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @property
+    def uses_data_dir(self) -> bool:
+        """Whether anything lives in the data dir: the default database or file store."""
+        return self.database_url is None or self.storage_url is None
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return normalize_database_url(self.database_url)

@@ -58,7 +58,8 @@ class Runtime:
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Runtime:
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database is private
+    if settings.uses_data_dir:  # a PostgreSQL database with S3 storage needs no data dir
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database is private
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         upgrade(engine)

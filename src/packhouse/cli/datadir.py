@@ -50,7 +50,7 @@ def missing_data(settings: Settings) -> str | None:
     The data dir matters when it holds something: the default SQLite database or the default
     file store. A PostgreSQL database (with S3 storage) needs no data dir, only tables.
     """
-    if _uses_data_dir(settings) and not settings.data_dir.is_dir():
+    if settings.uses_data_dir and not settings.data_dir.is_dir():
         return f"no Packhouse data dir at {str(settings.data_dir.resolve())!r}"
     path = _database_path(settings)
     if path is not None:
@@ -61,10 +61,6 @@ def missing_data(settings: Settings) -> str | None:
         url = _shown(settings.resolved_database_url)
         return f"the database {url!r} has no Packhouse tables"
     return None
-
-
-def _uses_data_dir(settings: Settings) -> bool:
-    return settings.database_url is None or settings.storage_url is None
 
 
 def _database_path(settings: Settings) -> Path | None:
