@@ -26,15 +26,10 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.team_app, name="team")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(projects.project_app, name="project")
-for command in (
-    accounts.grant,
-    accounts.revoke,
-    indexes.yank,
-    indexes.unyank,
-    indexes.remove,
-    indexes.audit,
-):
+for command in (accounts.grant, accounts.revoke, indexes.audit):
     app.command(command.__name__)(command)
+for command in (indexes.yank, indexes.unyank, indexes.remove):
+    app.command(command.__name__, context_settings=indexes.LEGACY_FORM)(command)
 
 
 def main() -> None:

@@ -27,8 +27,9 @@ IndexOption = Annotated[
     str | None,
     typer.Option("--index", help="The index to act on (required).", show_default=False),
 ]
-#: The deprecated trailing argument of ``yank INDEX PROJECT VERSION`` and ``remove INDEX FILE``.
-LegacyArgument = Annotated[str | None, typer.Argument(hidden=True, show_default=False)]
+#: How ``yank``, ``unyank`` and ``remove`` are registered: the extra positional argument of the
+#: deprecated ``yank INDEX PROJECT VERSION`` form reaches them in ``ctx.args``, out of the help.
+LEGACY_FORM = {"allow_extra_args": True}
 
 OWNERSHIP = typer.Option(
     "--project-ownership",
@@ -266,55 +267,54 @@ VersionArgument = Annotated[str, typer.Argument(help="The release's version.", s
 
 
 def yank(
+    ctx: typer.Context,
     project: ProjectArgument,
     version: VersionArgument,
-    legacy: LegacyArgument = None,
     index: IndexOption = None,
     reason: Annotated[str, typer.Option(help="Why, shown to installers.")] = "",
 ) -> None:
     """Yank a release (PEP 592): installers skip it unless pinned with ==."""
-    index, (project, version) = _index_and_args("yank", index, (project, version, legacy))
+    index, (project, version) = _index_and_args("yank", index, (project, version, *ctx.args))
     with runtime() as rt:
         report(rt.indexes.yank(OPERATOR, index, project, version, reason=reason))
 
 
 def unyank(
+    ctx: typer.Context,
     project: ProjectArgument,
     version: VersionArgument,
-    legacy: LegacyArgument = None,
     index: IndexOption = None,
 ) -> None:
     """Undo a yank."""
-    index, (project, version) = _index_and_args("unyank", index, (project, version, legacy))
+    index, (project, version) = _index_and_args("unyank", index, (project, version, *ctx.args))
     with runtime() as rt:
         report(rt.indexes.unyank(OPERATOR, index, project, version))
 
 
 def remove(
+    ctx: typer.Context,
     filename: Annotated[
         str, typer.Argument(help="The file's name, as `index files` lists it.", show_default=False)
     ],
-    legacy: LegacyArgument = None,
     index: IndexOption = None,
 ) -> None:
     """Remove a file from an index (a new version; old versions still serve it)."""
-    index, (filename,) = _index_and_args("remove", index, (filename, legacy))
+    index, (filename,) = _index_and_args("remove", index, (filename, *ctx.args))
     with runtime() as rt:
         report(rt.indexes.delete_file(OPERATOR, index, filename), summary=f"remove {filename}")
 
 
 def _index_and_args(
-    command: str, index: str | None, args: tuple[str | None, ...]
+    command: str, index: str | None, given: tuple[str, ...]
 ) -> tuple[str, tuple[str, ...]]:
     """The index and the other arguments; the deprecated form puts the index first, positionally.
 
     ``packhouse yank INDEX PROJECT VERSION`` (DESIGN.md's first form) still works, with a warning.
     """
-    given = tuple(a for a in args if a is not None)
-    wanted = len(args) - 1
+    wanted = len(_ARGS[command])
     if len(given) == wanted and index is not None:
         return index, given
-    if len(given) > wanted and index is None:
+    if len(given) == wanted + 1 and index is None:
         rest = " ".join(given[1:])
         typer.echo(
             f"warning: the index is an option now: `packhouse {command} --index {given[0]} {rest}`",
@@ -322,7 +322,7 @@ def _index_and_args(
         )
         return given[0], given[1:]
     shape = " ".join(a.upper() for a in _ARGS[command])
-    if index is None:
+    if index is None and len(given) == wanted:
         raise Invalid(f"which index? add --index: `packhouse {command} --index INDEX {shape}`")
     raise Invalid(f"too many arguments: `packhouse {command} --index INDEX {shape}`")
 
