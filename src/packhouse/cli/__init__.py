@@ -28,8 +28,8 @@ app.add_typer(accounts.token_app, name="token")
 app.add_typer(projects.project_app, name="project")
 for command in (accounts.grant, accounts.revoke, indexes.audit):
     app.command(command.__name__)(command)
-for command in (indexes.yank, indexes.unyank, indexes.remove):
-    app.command(command.__name__, context_settings=indexes.LEGACY_FORM)(command)
+for legacy in (indexes.yank, indexes.unyank, indexes.remove):
+    app.command(legacy.__name__, context_settings=indexes.LEGACY_FORM)(legacy)
 
 
 def main() -> None:
