@@ -17,9 +17,9 @@ from packhouse.services.accounts import AccountService
 from packhouse.services.auth import AuthService, LoginThrottle
 from packhouse.services.downloads import DownloadService
 from packhouse.services.indexes import IndexAdmin
-from packhouse.services.projects import ProjectService
 from packhouse.services.pages import PageCache, PageService
 from packhouse.services.project_info import ProjectInfoService
+from packhouse.services.projects import ProjectService
 from packhouse.services.uploads import UploadService
 from packhouse.services.versions import VersionService
 
@@ -65,9 +65,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Runtime:
         upgrade(engine)
     sessions = make_sessionmaker(engine)
     blobs = open_store(settings.resolved_storage_url)
-    access = AccessService(
-        sessions=sessions, index_creators=IndexCreators(settings.index_creators)
-    )
+    access = AccessService(sessions=sessions, index_creators=IndexCreators(settings.index_creators))
     auth = AuthService(
         sessions=sessions,
         cache_seconds=settings.credential_cache_seconds,

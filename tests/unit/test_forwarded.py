@@ -47,6 +47,7 @@ def seen(trusted: str, client: str, headers: list[tuple[bytes, bytes]]) -> tuple
         pass
 
     scope = {"type": "http", "client": (client, 5000), "scheme": "http", "headers": headers}
+
     async def call() -> None:
         await ForwardedHeaders(app, TrustedProxies(trusted))(scope, nothing, ignore)
 
