@@ -137,6 +137,7 @@ def test_every_change_over_http_is_audited(ph: Packhouse) -> None:
         (owner.name, "grant", f"user {uploader.name}", HTTP),
         (owner.name, "grant", f"user {maintainer.name}", HTTP),
         (uploader.name, "token.create", f"token {issued['id']}", HTTP),
+        (uploader.name, "project.owner.add", "audited", HTTP),
         (uploader.name, "upload", OLD.wheel_filename, HTTP),
         (uploader.name, "upload", NEW.wheel_filename, HTTP),
         (maintainer.name, "yank", "yank audited 1.0", HTTP),
@@ -147,7 +148,7 @@ def test_every_change_over_http_is_audited(ph: Packhouse) -> None:
         (owner.name, "revoke", f"user {uploader.name}", HTTP),
         (uploader.name, "token.revoke", f"token {issued['id']}", HTTP),
     ]
-    assert log["total"] == 14
+    assert log["total"] == 15
     assert all(e["index"] == index for e in log["items"])
     check_times(log["items"], start, end)
     details = {e["action"]: e["detail"] for e in log["items"]}
@@ -212,6 +213,7 @@ def test_every_change_from_the_cli_is_audited(ph: Packhouse) -> None:
         (op, "grant", f"user {user.name}", "cli"),
         (op, "grant", f"team {team}", "cli"),
         (op, "token.create", f"token {number}", "cli"),
+        (user.name, "project.owner.add", "audited", HTTP),
         (user.name, "upload", OLD.wheel_filename, HTTP),
         (user.name, "upload", NEW.wheel_filename, HTTP),
         (op, "yank", "yank audited 1.0", "cli"),
@@ -231,7 +233,7 @@ def test_every_change_from_the_cli_is_audited(ph: Packhouse) -> None:
     # The CLI's own view: tab-separated under a header, with who and from where.
     header, *lines = cli_log.strip().splitlines()
     assert header == "AT\tACTOR\tREMOTE_ADDR\tACTION\tINDEX\tTARGET\tDETAIL"
-    assert len(lines) == 13  # everything above but the deletion
+    assert len(lines) == 14  # everything above but the deletion
     assert f"\t{op}\tcli\tyank\t{index}\tyank audited 1.0\t" in cli_log
     assert f"\t{user.name}\t{HTTP}\tupload\t{index}\t{OLD.wheel_filename}\t" in cli_log
     assert secret not in cli_log

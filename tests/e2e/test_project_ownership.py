@@ -35,6 +35,11 @@ def _try_publish(
     return ph.twine_upload(index, [path], username=user.name, password=user.password, check=False)
 
 
+def _unwrapped(result: subprocess.CompletedProcess[str]) -> str:
+    """twine's output with rich's line wrapping (which depends on the terminal) undone."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
 def _yank(ph: Packhouse, user: User, index: str, project: str, version: str) -> httpx.Response:
     with _api(ph, user) as api:
         return api.post(
@@ -62,7 +67,7 @@ def test_an_uploader_cannot_take_over_anothers_project(ph: Packhouse) -> None:
 
     refused = _try_publish(ph, index, bob, TAKEOVER)
     assert refused.returncode != 0
-    output = refused.stdout + refused.stderr
+    output = _unwrapped(refused)
     assert "403" in output, output
     assert f"belongs to user {alice.name!r}" in output, output
     assert _yank(ph, bob, index, "tower", "1.0").status_code == 403
@@ -153,7 +158,7 @@ def test_a_team_owns_what_its_grant_uploaded(ph: Packhouse) -> None:
     assert _try_publish(ph, index, colleague, Dist("tower", "1.1")).returncode == 0
     refused = _try_publish(ph, index, outsider, TAKEOVER)
     assert refused.returncode != 0
-    assert f"team {team!r}" in refused.stdout + refused.stderr
+    assert f"team {team!r}" in _unwrapped(refused)
 
     ph.cli("project", "add-owner", "--index", index, "tower", "--user", outsider.name)
     assert _try_publish(ph, index, outsider, TAKEOVER).returncode == 0

@@ -241,7 +241,9 @@ def _story(ph: Packhouse, seen: Secrets) -> str:
     assert get(listing, auth=(api_user, first)).status_code == 200
     second = seen.password(api_user, secrets.token_urlsafe(12))
     response = ph.http.put(
-        f"/api/v1/users/{api_user}/password", json={"password": second}, auth=(api_user, first)
+        f"/api/v1/users/{api_user}/password",
+        json={"password": second, "current_password": first},
+        auth=(api_user, first),
     )
     assert response.status_code == 204, response.text
     third = seen.password(api_user, secrets.token_urlsafe(12))

@@ -379,8 +379,9 @@ def _every_worker_sees(url: str, check: Check, *, accept: str = JSON) -> None:
 
 
 def test_pages_are_never_stale(ph: Packhouse) -> None:
-    index, _ = _published(ph)
+    index = ph.create_index()
     user = ph.uploader(index)
+    ph.publish(index, user, THING)
     page = f"{ph.url}{simple_path(index, PROJECT)}"
     root = f"{ph.url}{simple_path(index)}"
 
@@ -433,9 +434,9 @@ def test_pages_are_never_stale(ph: Packhouse) -> None:
 
 
 def test_a_recreated_index_never_serves_the_deleted_indexs_pages(ph: Packhouse) -> None:
-    """Deleting an index and creating one with the same name starts from an empty index: no
-    worker may answer with a page it rendered for the deleted index (same name, same version
-    number, and on SQLite possibly the same row id)."""
+    """A deleted index's name is retired; once an admin purges it, an index created with that
+    name starts empty: no worker may answer with a page it rendered for the deleted index (same
+    name, same version number, and on SQLite possibly the same row id)."""
     index, _ = _published(ph)
     page = f"{ph.url}{simple_path(index, PROJECT)}"
     root = f"{ph.url}{simple_path(index)}"
@@ -443,6 +444,12 @@ def test_a_recreated_index_never_serves_the_deleted_indexs_pages(ph: Packhouse) 
     _every_worker_sees(root, lambda r: _assert_equal(r.json()["projects"], [{"name": PROJECT}]))
 
     ph.cli("index", "delete", index, "--yes")
+    for _ in range(ROUNDS):
+        assert fresh_get(page, headers={"Accept": JSON}).status_code == 404
+    refused = ph.cli("index", "create", index, check=False)
+    assert refused.returncode != 0
+    assert "not available" in refused.stderr
+    ph.cli("index", "purge", index, "--yes")
     ph.cli("index", "create", index)
     assert index_version(ph.http, index) == 0
     for _ in range(ROUNDS):
