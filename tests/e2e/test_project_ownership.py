@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from tests.builders import Dist
+from tests.builders import Dist, make_wheel
 from tests.driver import Packhouse, User, unique
+from tests.e2e.test_durability import upload_form
 from tests.simple_pages import index_version, json_page, simple_path
 
 ORIGINAL = Dist("tower", "1.0")
@@ -220,3 +223,59 @@ def test_delete_a_release_and_a_project(ph: Packhouse) -> None:
     assert "--yes" in refused.stderr
     ph.cli("project", "delete", "--index", index, "other", "--yes")
     assert index_version(ph.http, index) == 6
+
+
+def test_concurrent_owner_additions_and_first_upload_never_fail(ph: Packhouse) -> None:
+    """Review 10: adding one owner from several requests at once, while that owner's first upload
+    claims the project, once hit the unique constraint (500 on PostgreSQL); now each succeeds."""
+    index = ph.create_index()
+    alice, carol = ph.uploader(index), ph.create_user()
+    ph.grant("maintainer", index, carol)
+    managers = [("__token__", ph.token(carol, index, "maintainer")) for _ in range(6)]
+    uploader = ("__token__", ph.token(alice, index))
+    dist = Dist(unique("race"), "1.0")
+    data = make_wheel(dist)
+    barrier = threading.Barrier(len(managers) + 1, timeout=30)
+    results: list[httpx.Response | BaseException | None] = [None] * (len(managers) + 1)
+
+    def add_owner(slot: int) -> None:
+        with _api(ph, carol) as api:
+            barrier.wait()
+            path = f"/indexes/{index}/projects/{dist.name}/owners/users/{alice.name}"
+            results[slot] = api.put(path, auth=managers[slot])
+
+    def upload(slot: int) -> None:
+        with httpx.Client(base_url=ph.url, timeout=60) as client:
+            barrier.wait()
+            results[slot] = client.post(
+                f"/pypi/{index}/legacy/",
+                data=upload_form(dist.name, dist.version, dist.wheel_filename, data),
+                files={"content": (dist.wheel_filename, data, "application/octet-stream")},
+                auth=uploader,
+            )
+
+    _run_all([add_owner] * len(managers) + [upload], results)
+    statuses = [r.status_code if isinstance(r, httpx.Response) else r for r in results]
+    assert statuses == [200] * (len(managers) + 1), [
+        r.text if isinstance(r, httpx.Response) else r for r in results
+    ]
+    assert _owners(ph, carol, index, dist.name) == [{"kind": "user", "name": alice.name}]
+
+
+def _run_all(
+    workers: list[Callable[[int], None]], results: list[httpx.Response | BaseException | None]
+) -> None:
+    def guarded(slot: int) -> None:
+        try:
+            workers[slot](slot)
+        except BaseException as exc:  # reported by the caller, with the slot
+            results[slot] = exc
+
+    threads = [
+        threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(len(workers))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=75)
+    assert not any(t.is_alive() for t in threads), "a request did not finish in time"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Insert, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from packhouse.db import Executor
 from packhouse.db.tables import (
@@ -35,6 +36,15 @@ def _holder(*, user_id: int | None, team_id: int | None) -> ColumnElement[bool]:
     if user_id is not None:
         return ProjectOwnerRow.user_id == user_id
     return ProjectOwnerRow.team_id == team_id
+
+
+def _insert_new(executor: Executor, row: dict[str, object]) -> Insert:
+    """INSERT of an owner row that does nothing when the row is there (ON CONFLICT DO NOTHING,
+    which SQLite and PostgreSQL both know, each through its own dialect's construct)."""
+    bind = executor if isinstance(executor, Connection) else executor.get_bind()
+    if bind.dialect.name == "postgresql":
+        return postgresql.insert(ProjectOwnerRow).values(row).on_conflict_do_nothing()
+    return sqlite.insert(ProjectOwnerRow).values(row).on_conflict_do_nothing()
 
 
 def project_ownership(executor: Executor, index_id: int) -> ProjectOwnership:
@@ -81,14 +91,11 @@ class ProjectOwnerRepo:
     def add(
         self, index_id: int, project: str, *, user_id: int | None = None, team_id: int | None = None
     ) -> bool:
-        """Make a user or a team an owner; False when it already was one."""
-        exists = select(ProjectOwnerRow.id).where(
-            ProjectOwnerRow.index_id == index_id,
-            ProjectOwnerRow.project == project,
-            _holder(user_id=user_id, team_id=team_id),
-        )
-        if self.session.execute(exists).first() is not None:
-            return False
+        """Make a user or a team an owner; False when it already was one.
+
+        One statement that ignores a row already there, so two requests adding the same owner
+        at once (or one adding it while an upload claims the project) both succeed.
+        """
         row = {
             "index_id": index_id,
             "project": project,
@@ -96,8 +103,8 @@ class ProjectOwnerRepo:
             "team_id": team_id,
             "created_at": utcnow(),
         }
-        self.session.execute(insert(ProjectOwnerRow), row)
-        return True
+        result = self.session.execute(_insert_new(self.session, row))
+        return bool(getattr(result, "rowcount", 0))
 
     def remove(
         self, index_id: int, project: str, *, user_id: int | None = None, team_id: int | None = None
