@@ -145,6 +145,36 @@ def test_open_index_takes_the_upload_but_not_the_yank(ph: Packhouse) -> None:
     assert _try_publish(ph, index, bob, Dist("tower", "9.4")).returncode != 0
 
 
+def _unyank(ph: Packhouse, user: User, index: str, project: str, version: str) -> httpx.Response:
+    with _api(ph, user) as api:
+        return api.post(f"/indexes/{index}/projects/{project}/releases/{version}/unyank")
+
+
+def test_an_uploader_cannot_undo_a_maintainers_yank_of_their_release(ph: Packhouse) -> None:
+    """Review 11: the uploader of a release a maintainer yanked could unyank it at once."""
+    index = ph.create_index()
+    alice, carol = ph.uploader(index), ph.create_user()
+    ph.grant("maintainer", index, carol)
+    ph.publish(index, alice, ORIGINAL)
+
+    assert _yank(ph, carol, index, "tower", "1.0").status_code == 200
+    refused = _unyank(ph, alice, index, "tower", "1.0")
+    assert refused.status_code == 403
+    assert f"{carol.name!r} yanked it" in refused.json()["detail"]
+    # Nor can a new reason make the yank hers.
+    with _api(ph, alice) as api:
+        path = f"/indexes/{index}/projects/tower/releases/1.0/yank"
+        assert api.post(path, json={"reason": "mine now"}).status_code == 403
+    assert _unyank(ph, alice, index, "tower", "1.0").status_code == 403
+    assert json_page(ph.http, simple_path(index, "tower"))["files"][0]["yanked"] == "x"
+
+    # The maintainer undoes it; the uploader's own yank stays hers to undo.
+    assert _unyank(ph, carol, index, "tower", "1.0").status_code == 200
+    assert _yank(ph, alice, index, "tower", "1.0").status_code == 200
+    assert _unyank(ph, alice, index, "tower", "1.0").status_code == 200
+    assert json_page(ph.http, simple_path(index, "tower"))["files"][0]["yanked"] is False
+
+
 def test_a_team_owns_what_its_grant_uploaded(ph: Packhouse) -> None:
     index = ph.create_index()
     team = unique("team")

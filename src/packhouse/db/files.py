@@ -25,7 +25,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from packhouse.db import Executor
-from packhouse.db.tables import DistributionRow, IndexFileRow, IndexProjectRow, YankRow
+from packhouse.db.tables import (
+    DistributionRow,
+    IndexFileRow,
+    IndexProjectRow,
+    IndexVersionRow,
+    YankRow,
+)
 from packhouse.domain.digests import Digests
 
 
@@ -227,6 +233,27 @@ class FileRepo:
             query = query.where(YankRow.project == project)
         rows = self.session.execute(query.order_by(YankRow.id))
         return {(p, v): reason for p, v, reason in rows}
+
+    def yanked_by(self, index_id: int, version: int, project: str, release: str) -> str | None:
+        """Who made a release's yank live in an index version: the actor of the index version
+        that added it; None when it is not yanked or the yank had no actor (the operator)."""
+        query = (
+            select(IndexVersionRow.actor)
+            .join(
+                YankRow,
+                and_(
+                    YankRow.index_id == IndexVersionRow.index_id,
+                    YankRow.added_in == IndexVersionRow.number,
+                ),
+            )
+            .where(
+                YankRow.index_id == index_id,
+                YankRow.project == project,
+                YankRow.version == release,
+                live_at(YankRow, version),
+            )
+        )
+        return self.session.execute(query.limit(1)).scalar()
 
     def has_history(self, index_id: int, project: str) -> bool:
         """Whether the index ever held a file of this project (live or not)."""

@@ -229,6 +229,7 @@ class IndexAdmin:
         with self._versions.begin(index, action="yank", principal=principal) as draft:
             if own_only:
                 _require_own_files(draft, principal, normalized, release, spelled)
+                _require_own_yank(draft, principal, normalized, release, spelled)
             draft.yank(normalized, release, reason=reason)
             draft.summary = draft.target = f"yank {normalized} {spelled}"
         return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
@@ -239,6 +240,7 @@ class IndexAdmin:
         with self._versions.begin(index, action="unyank", principal=principal) as draft:
             if own_only:
                 _require_own_files(draft, principal, normalized, release, spelled)
+                _require_own_yank(draft, principal, normalized, release, spelled)
             draft.unyank(normalized, release)
             draft.summary = draft.target = f"unyank {normalized} {spelled}"
         return _change(draft.number, discarded=draft.discarded, summary=draft.summary)
@@ -304,6 +306,27 @@ def _require_own_files(
             f"{principal.name!r} may not yank {project} {spelled} in index {draft.index.name!r}: "
             f"{others[0]!r} was uploaded by someone else; uploaders yank only releases whose "
             "files they all uploaded, so ask a maintainer of the index"
+        )
+
+
+def _require_own_yank(
+    draft: Draft, principal: Principal, project: str, release: str, spelled: str
+) -> None:
+    """Refuse an uploader's change (unyank, or a new reason) of a yank someone else made.
+
+    A yank that a maintainer, an owner or an admin made stays theirs to undo: the uploader
+    whose files they yanked would otherwise undo it at once.
+    """
+    by = draft.files.yanked_by(draft.index.id, draft.number - 1, project, release)
+    live = (project, release) in draft.files.live_yanks(
+        draft.index.id, draft.number - 1, project=project
+    )
+    if live and by != principal.name:
+        who = repr(by) if by else "the server's operator"
+        raise Forbidden(
+            f"{principal.name!r} may not change the yank of {project} {spelled} in index "
+            f"{draft.index.name!r}: {who} yanked it; uploaders change only their own yanks, "
+            "so ask a maintainer of the index"
         )
 
 
