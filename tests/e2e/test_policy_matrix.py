@@ -186,6 +186,9 @@ class Scenario:
     hides: bool = True
     #: A list that filters instead of refusing: always 200, the target listed iff allowed.
     listed: Callable[[Cast, httpx.Response], bool] | None = None
+    #: The call names the target index in its body: a caller who may not read it is told
+    #: nothing more than for a missing index (404), whatever the action's row says.
+    names_index: bool = False
 
 
 def idx(path: str, method: str = "GET", **kwargs: Any) -> Callable[..., Any]:
@@ -634,6 +637,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         status=201,
         target=lambda _c, _k: Target(user_id=SELF, token=TokenScope(T, Role.READER)),
+        names_index=True,
     ),
     "create_token:wider": Scenario(
         "create_token",
@@ -669,6 +673,11 @@ def expected(scenario: Scenario, cast: Cast, caller: Caller) -> tuple[int, bool]
     decision = decide(caller.principal, scenario.action, scenario.target(cast, caller))
     if scenario.listed is not None:
         return 200, decision.allowed
+    if (
+        scenario.names_index
+        and not decide(caller.principal, Action.READ, Target(index_id=T)).allowed
+    ):
+        return (401 if caller.principal is None else 404), False
     if decision.allowed:
         return scenario.status, True
     if caller.principal is None:

@@ -7,7 +7,10 @@ Hand-written, so they pin the issue's cases independently of ``domain/policy.RUL
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +332,164 @@ def test_the_last_admin_cannot_be_deleted(tmp_path: Path) -> None:
             assert ph.http.get(f"{API}/me", auth=second.auth).status_code == 200
         finally:
             ph.http.close()
+
+
+# ---------------------------------------------------------------- tokens made by tokens
+
+
+def mint(ph: Packhouse, auth: tuple[str, str], **body: Any) -> dict[str, Any]:
+    made = ph.http.post(f"{API}/tokens", json=body, auth=auth)
+    assert made.status_code == 201, made.text
+    found: dict[str, Any] = made.json()
+    return found
+
+
+def test_a_token_that_expires_mints_only_tokens_that_expire_no_later(ph: Packhouse) -> None:
+    index = ph.create_index()
+    user = ph.create_user()
+    ph.grant("owner", index, user)
+    ci = mint(ph, user.auth, index=None, role="owner", expires_days=1)  # a short-lived CI token
+    parent = as_token(ci["token"])
+
+    # Without expires_days, the new token expires with the one that made it (not never).
+    child = mint(ph, parent, index=index, role="reader")
+    assert child["expires_at"] == ci["expires_at"]
+    for days in (2, 3650):
+        longer = {"index": index, "role": "reader", "expires_days": days}
+        response = ph.http.post(f"{API}/tokens", json=longer, auth=parent)
+        refused(response, 403, "no wider and no higher", "expiring no later")
+        assert "pkh_" not in response.text
+    # A token that never expires (or a password login) may make one that never does, or one
+    # that expires whenever.
+    forever = as_token(mint(ph, user.auth, index=None, role="owner")["token"])
+    assert mint(ph, forever, index=index, role="reader")["expires_at"] is None
+    assert mint(ph, forever, index=index, role="reader", expires_days=3650)["expires_at"]
+
+
+def test_revoking_a_token_revokes_the_tokens_made_through_it(ph: Packhouse) -> None:
+    index = ph.create_index()
+    user = ph.create_user()
+    ph.grant("owner", index, user)
+    parent = mint(ph, user.auth, index=None, role="owner")
+    child = mint(ph, as_token(parent["token"]), index=index, role="uploader")
+    grandchild = mint(ph, as_token(child["token"]), index=index, role="reader")
+    sibling = mint(ph, user.auth, index=index, role="reader")  # made with the password
+    for made in (child, grandchild, sibling):  # in use, so cached by the server
+        assert ph.http.get(f"{API}/me", auth=as_token(made["token"])).status_code == 200
+
+    assert ph.http.delete(f"{API}/tokens/{parent['id']}", auth=user.auth).status_code == 204
+
+    for made in (parent, child, grandchild):
+        for _ in range(3):  # every worker
+            response = ph.http.get(f"{API}/me", auth=as_token(made["token"]))
+            refused(response, 401, "revoked")
+    assert ph.http.get(f"{API}/me", auth=as_token(sibling["token"])).status_code == 200
+    listed = {t["id"]: t["revoked"] for t in ph.http.get(f"{API}/tokens", auth=user.auth).json()}
+    assert [listed[t["id"]] for t in (parent, child, grandchild, sibling)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    log = json.loads(ph.cli("audit", "--json", "--limit", "20").stdout)
+    (entry,) = [e for e in log if e["action"] == "token.revoke"]
+    assert entry["target"] == f"token {parent['id']}"
+    assert entry["detail"].endswith(f"made through it: {child['id']}, {grandchild['id']}")
+
+
+def test_a_revoked_token_cannot_mint_even_before_its_cache_entry_ends(ph: Packhouse) -> None:
+    user = ph.create_user()
+    parent = mint(ph, user.auth, index=None, role="reader")
+    assert ph.http.get(f"{API}/me", auth=as_token(parent["token"])).status_code == 200
+    assert ph.http.delete(f"{API}/tokens/{parent['id']}", auth=user.auth).status_code == 204
+
+    response = ph.http.post(
+        f"{API}/tokens", json={"role": "reader"}, auth=as_token(parent["token"])
+    )
+
+    refused(response, 401, "revoked")
+    assert len(ph.http.get(f"{API}/tokens", auth=user.auth).json()) == 1
+
+
+def test_revoking_another_users_token_answers_404_whatever_its_scope(ph: Packhouse) -> None:
+    index = ph.create_index()
+    caller, other = ph.create_user(), ph.create_user()
+    for user in (caller, other):
+        ph.grant("owner", index, user)
+    scoped_reader = as_token(mint(ph, caller.auth, index=index, role="reader")["token"])
+    # Wider and higher than the caller's token, narrower, and none at all.
+    wider = mint(ph, other.auth, index=None, role="owner")["id"]
+    narrower = mint(ph, other.auth, index=index, role="reader")["id"]
+    missing = max(wider, narrower) + 1000
+
+    answers = set()
+    for token_id in (wider, narrower, missing):
+        response = ph.http.delete(f"{API}/tokens/{token_id}", auth=scoped_reader)
+        answers.add((response.status_code, response.json()["detail"].replace(str(token_id), "N")))
+
+    assert answers == {(404, "no token N of yours")}
+    assert not any(t["revoked"] for t in ph.http.get(f"{API}/tokens", auth=other.auth).json())
+
+
+def test_a_token_on_a_private_index_one_cannot_see_answers_like_a_missing_index(
+    ph: Packhouse,
+) -> None:
+    secret = ph.create_index(private=True)
+    missing = unique("no-such-index")
+    stranger = ph.create_user()
+
+    answers = set()
+    for index in (secret, missing):
+        for auth in (stranger.auth, as_token(token(ph, stranger, None, "owner"))):
+            body = {"index": index, "role": "reader"}
+            response = ph.http.post(f"{API}/tokens", json=body, auth=auth)
+            answers.add((response.status_code, response.json()["detail"].replace(index, "X")))
+
+    assert answers == {(404, "no index named 'X'; check the name")}
+
+
+def test_concurrent_deletions_of_an_index_answer_204_once_and_404_otherwise(
+    ph: Packhouse,
+) -> None:
+    admin = ph.create_user(admin=True)
+    assert ph.http.get(f"{API}/me", auth=admin.auth).status_code == 200  # password cached
+    clients = [httpx.Client(base_url=ph.http.base_url, timeout=60) for _ in range(6)]
+    try:
+        for _ in range(4):
+            name = unique("doomed")
+            made = ph.http.post(f"{API}/indexes", json={"name": name}, auth=admin.auth)
+            assert made.status_code == 201, made.text
+            with ThreadPoolExecutor(len(clients)) as pool:
+                delete = partial(_delete_index, name=name, auth=admin.auth)
+                statuses = sorted(pool.map(delete, clients))
+            assert statuses == [204] + [404] * (len(clients) - 1)
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _delete_index(client: httpx.Client, *, name: str, auth: tuple[str, str]) -> int:
+    return client.delete(f"{API}/indexes/{name}", auth=auth).status_code
+
+
+def test_an_index_audit_log_starts_with_the_index(ph: Packhouse) -> None:
+    admin = ph.create_user(admin=True)
+    name = ph.create_index()
+    publish_one(ph, name)
+    assert ph.http.delete(f"{API}/indexes/{name}", auth=admin.auth).status_code == 204
+    assert ph.http.post(f"{API}/retired-indexes/{name}/purge", auth=admin.auth).status_code == 204
+    newcomer = ph.create_user(admin=True)  # a different owner of the new index of that name
+
+    made = ph.http.post(f"{API}/indexes", json={"name": name}, auth=newcomer.auth)
+    assert made.status_code == 201, made.text
+
+    log = ph.http.get(f"{API}/indexes/{name}/audit", auth=newcomer.auth).json()
+    assert [(e["action"], e["actor"]) for e in log["items"]] == [("index.create", newcomer.name)]
+    assert log["total"] == 1
+    cli_log = json.loads(ph.cli("audit", "--index", name, "--json").stdout)
+    assert [e["action"] for e in cli_log] == ["index.create"]
+    # The whole log (admins) keeps the old index's entries.
+    whole = ph.http.get(f"{API}/audit", auth=admin.auth, params={"limit": 100}).json()["items"]
+    assert {"upload", "index.delete", "index.purge"} <= {
+        e["action"] for e in whole if e["index"] == name
+    }

@@ -140,6 +140,7 @@ class AccountRepo:
         name: str,
         secret_sha256: str,
         expires_at: datetime | None,
+        parent_id: int | None = None,
     ) -> TokenRow:
         token = TokenRow(
             user_id=user_id,
@@ -148,6 +149,7 @@ class AccountRepo:
             name=name,
             secret_sha256=secret_sha256,
             expires_at=expires_at,
+            parent_id=parent_id,
         )
         self.session.add(token)
         self.session.flush()
@@ -176,11 +178,35 @@ class AccountRepo:
             return None
         return self.session.get(TokenRow, token_id)
 
-    def revoke_token(self, token_id: int, moment: datetime) -> None:
+    def lock_token(self, token_id: int) -> TokenRow | None:
+        """A token's row, locked until the transaction ends (PostgreSQL; SQLite's write
+        transactions are serial): a token creating another waits for its own revocation."""
+        query = select(TokenRow).where(TokenRow.id == token_id).with_for_update()
+        return self.session.scalar(query.execution_options(populate_existing=True))
+
+    def revoke_token(self, token_id: int, moment: datetime) -> Sequence[int]:
+        """Revoke a token and every token made through it (and through those); returns the
+        ids of its descendants that were still live."""
         self.session.execute(
             update(TokenRow).where(TokenRow.id == token_id).values(revoked_at=moment)
         )
+        revoked: list[int] = []
+        parents = [token_id]
+        while parents:  # a child's id is always above its parent's: no cycles
+            children = list(
+                self.session.scalars(select(TokenRow.id).where(TokenRow.parent_id.in_(parents)))
+            )
+            if children:
+                live = update(TokenRow).where(
+                    TokenRow.id.in_(children), TokenRow.revoked_at.is_(None)
+                )
+                returning = live.values(revoked_at=moment).returning(TokenRow.id)
+                revoked += self.session.scalars(
+                    returning, execution_options={"synchronize_session": False}
+                )
+            parents = children
         bump_generation(self.session)
+        return sorted(revoked)
 
 
 class TeamRepo:

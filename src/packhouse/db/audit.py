@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -56,14 +57,19 @@ class AuditRepo:
         )
 
     def page(
-        self, *, index: str | None, offset: int, limit: int
+        self, *, index: str | None, offset: int, limit: int, since: datetime | None = None
     ) -> tuple[Sequence[AuditEntry], int]:
-        """Newest first; ``index=None`` reads the whole log."""
+        """Newest first; ``index=None`` reads the whole log; ``since`` leaves out older entries
+        (an index's log starts when it was created: an earlier, purged index of the same name
+        had its own)."""
         query = select(AuditRow)
         count = select(func.count()).select_from(AuditRow)
         if index is not None:
             query = query.where(AuditRow.index_name == index)
             count = count.where(AuditRow.index_name == index)
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+            count = count.where(AuditRow.at >= since)
         rows = self.session.scalars(query.order_by(AuditRow.id.desc()).offset(offset).limit(limit))
         return [_entry(row) for row in rows], self.session.scalar(count) or 0
 

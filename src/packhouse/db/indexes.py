@@ -88,9 +88,11 @@ class IndexRepo:
             .values(project_ownership=ownership.value)
         )
 
-    def remove(self, index_id: int) -> None:
-        self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
+    def remove(self, index_id: int) -> bool:
+        """Delete an index; False if it was gone already (a concurrent deletion)."""
+        result = self.session.execute(delete(IndexRow).where(IndexRow.id == index_id))
         bump_generation(self.session)  # its grants and tokens go with it
+        return bool(getattr(result, "rowcount", 0))
 
     def retire(self, name: str, *, by: str | None) -> None:
         """Keep a deleted index's name from being used again."""

@@ -300,6 +300,10 @@ class TokenRow(Base):
     expires_at: Mapped[OptionalTimestamp]
     last_used_at: Mapped[OptionalTimestamp]
     revoked_at: Mapped[OptionalTimestamp]
+    #: The token that created this one (revoking it revokes this one); None if made otherwise.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tokens.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class AuditRow(Base):

@@ -7,7 +7,7 @@ what a token may do there. A token never does more than it was created for:
 
 - it acts only within its index (if scoped) and with at most its role;
 - it never changes a password, and never manages users or teams;
-- it creates (or revokes) only tokens no wider and no higher than itself;
+- it creates (or revokes) only tokens no wider, no higher and no longer-lived than itself;
 - it creates an index only if it is unscoped, holds ``owner`` (the role its user gets on the new
   index), and its user may create indexes.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from packhouse.domain.roles import Action, Principal, Role, TokenScope
 
@@ -87,7 +88,8 @@ class Tokens(enum.StrEnum):
     ANY = "any"
     #: Only a token for all of its user's indexes, holding at least ``Rule.role``.
     UNSCOPED = "unscoped"
-    #: Only for a target token no wider in scope and no higher in role than itself.
+    #: Only for a target token no wider in scope, no higher in role and expiring no later
+    #: than itself.
     NARROWER = "narrower"
     #: Never: a password login only.
     NEVER = "never"
@@ -233,17 +235,20 @@ def decide(
     'only an unscoped owner token can create index; log in with your password'
     >>> wider = Target(user_id=1, token=TokenScope(None, Role.READER))
     >>> decide(scoped, Action.CREATE_TOKEN, wider).reason
-    'a token can only create token for a token no wider and no higher than itself'
+    'a token can only create token for one no wider and no higher than itself, expiring no later'
     """
     rule = RULES[action]
     if rule.who is Who.INDEX and action is Action.READ and not target.private:
         return _ALLOW
     if principal is None:
         return Decision(allowed=False, reason="this needs credentials")
+    audience = _audience(principal, action, rule, target, creators)
+    if audience.hidden:  # none of the caller's business, whatever the credential
+        return audience
     refused = _credential_refusal(principal, action, rule, target)
     if refused is not None:
         return Decision(allowed=False, reason=refused)
-    return _audience(principal, action, rule, target, creators)
+    return audience
 
 
 def allows(
@@ -294,19 +299,32 @@ def _credential_refusal(
         )
     if target.token is not None and _within(target.token, token):
         return None
-    return f"a token can only {describe(action)} for a token no wider and no higher than itself"
+    return (
+        f"a token can only {describe(action)} for one no wider and no higher than itself, "
+        "expiring no later"
+    )
 
 
 def _within(inner: TokenScope, outer: TokenScope) -> bool:
-    """Whether a token's scope and role lie within another's.
+    """Whether a token's scope, role and lifetime lie within another's.
 
     >>> _within(TokenScope(3, Role.READER), TokenScope(None, Role.UPLOADER))
     True
     >>> _within(TokenScope(None, Role.READER), TokenScope(3, Role.OWNER))
     False
+    >>> soon = datetime.fromisoformat("2030-01-01T00:00:00+00:00")
+    >>> _within(TokenScope(3, Role.READER), TokenScope(3, Role.READER, expires_at=soon))
+    False
     """
     in_scope = outer.index_id is None or inner.index_id == outer.index_id
-    return in_scope and inner.role <= outer.role
+    return in_scope and inner.role <= outer.role and _expires_by(inner, outer.expires_at)
+
+
+def _expires_by(token: TokenScope, deadline: datetime | None) -> bool:
+    """Whether a token stops working no later than ``deadline`` (None: never)."""
+    if deadline is None:
+        return True
+    return token.expires_at is not None and token.expires_at <= deadline
 
 
 def _audience(

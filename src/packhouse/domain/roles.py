@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class Role(enum.IntEnum):
@@ -84,6 +85,10 @@ class TokenScope:
     #: The index the token works on; None for every index its owner may use.
     index_id: int | None
     role: Role
+    #: When the token stops working; None for never.
+    expires_at: datetime | None = None
+    #: The token's row id; None for a token not created yet.
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

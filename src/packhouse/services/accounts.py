@@ -17,7 +17,7 @@ from packhouse.db.tables import TokenRow, UserRow
 from packhouse.domain.names import parse_user_name
 from packhouse.domain.policy import Target
 from packhouse.domain.roles import Action, Principal, Role, TokenScope
-from packhouse.errors import Conflict, Invalid, NotFound
+from packhouse.errors import Conflict, Invalid, NotFound, Unauthorized
 from packhouse.services.access import AccessService
 from packhouse.services.auth import AuthService, new_token_secret, token_hash
 
@@ -265,17 +265,21 @@ class AccountService:
     ) -> IssuedToken:
         """Issue a token; its role may not exceed what its user holds on the index.
 
-        A token may create only tokens no wider in scope and no higher in role than itself.
+        A token may create only tokens no wider in scope, no higher in role and expiring no
+        later than itself; without ``expires_in`` they expire with it. Revoking it revokes them.
         """
         if len(name) > 128:
             raise Invalid("a token name has at most 128 characters")
+        if index is not None:  # a private index the caller cannot see answers as missing
+            self._access.require(principal, Action.READ, index)
         secret = new_token_secret()
-        expires_at = datetime.now(UTC) + expires_in if expires_in else None
+        expires_at = _expiry(principal, expires_in)
         with write_transaction(self._sessions) as session:
             accounts = AccountRepo(session)
             owner = accounts.get_user(user)
             index_id = _token_index(session, owner, index=index, role=role)
-            target = Target(user_id=owner.id, token=TokenScope(index_id, role))
+            scope = TokenScope(index_id, role, expires_at=expires_at)
+            target = Target(user_id=owner.id, token=scope)
             self._access.authorize(principal, Action.CREATE_TOKEN, target)
             row = accounts.add_token(
                 owner.id,
@@ -284,6 +288,7 @@ class AccountService:
                 name=name,
                 secret_sha256=token_hash(secret),
                 expires_at=expires_at,
+                parent_id=_live_parent(accounts, principal),
             )
             _audit(
                 session,
@@ -318,15 +323,16 @@ class AccountService:
             target = Target(user_id=owner.id, token=scope)
             self._access.authorize(principal, Action.REVOKE_TOKEN, target, missing=missing)
             if token.revoked_at is None:
-                accounts.revoke_token(token.id, datetime.now(UTC))
+                descendants = accounts.revoke_token(token.id, datetime.now(UTC))
                 index = _index_names(session).get(token.index_id)
+                also = f" and the tokens made through it: {', '.join(map(str, descendants))}"
                 _audit(
                     session,
                     principal,
                     "token.revoke",
                     index=index,
                     target=f"token {token.id}",
-                    detail=f"user={owner.name}",
+                    detail=f"user={owner.name}" + (also if descendants else ""),
                 )
 
 
@@ -346,6 +352,25 @@ def _holder(user: str | None, team: str | None) -> tuple[str, str]:
     if (user is None) == (team is None):
         raise Invalid("name exactly one of a user or a team")
     return ("user", user) if user is not None else ("team", team or "")
+
+
+def _expiry(principal: Principal, expires_in: timedelta | None) -> datetime | None:
+    """A new token's expiry: as asked, else its creating token's (a token made by a password
+    login, or by a token that never expires, never expires unless asked)."""
+    if expires_in:
+        return datetime.now(UTC) + expires_in
+    return principal.token.expires_at if principal.token is not None else None
+
+
+def _live_parent(accounts: AccountRepo, principal: Principal) -> int | None:
+    """The id of the token creating another, locked so a concurrent revocation of it also
+    revokes the new one; refused if it was revoked since the request was authenticated."""
+    if principal.token is None or principal.token.id is None:
+        return None
+    parent = accounts.lock_token(principal.token.id)
+    if parent is None or parent.revoked_at is not None:
+        raise Unauthorized("invalid or revoked API token; create a new one")
+    return parent.id
 
 
 def _token_index(session: Session, owner: UserRow, *, index: str | None, role: Role) -> int | None:

@@ -339,6 +339,8 @@ class AuthService:
             user.name,
             is_admin=user.is_admin,
             roles=accounts.roles_of(user.id),
-            token=TokenScope(token.index_id, Role(token.role)),
+            token=TokenScope(
+                token.index_id, Role(token.role), expires_at=token.expires_at, id=token.id
+            ),
         )
         return principal, token.expires_at

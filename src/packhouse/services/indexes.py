@@ -141,7 +141,8 @@ class IndexAdmin:
         index = self._access.require(principal, Action.DELETE_INDEX, name)
         with write_transaction(self._sessions) as session:
             indexes = IndexRepo(session)
-            indexes.remove(index.id)
+            if not indexes.remove(index.id):  # a concurrent deletion came first
+                raise NotFound(f"no index named {name!r}; check the name")
             indexes.retire(index.name, by=principal.name)
             _audit(session, principal, "index.delete", index.name)
 
@@ -272,12 +273,15 @@ class IndexAdmin:
         self, principal: Principal, name: str | None, *, offset: int = 0, limit: int = 100
     ) -> Page[AuditEntry]:
         """An index's log for its owners, or the whole log (``name=None``) for admins."""
+        since = None
         if name is None:
             self._access.authorize(principal, Action.READ_ALL_AUDIT, Target())
         else:
-            self._access.require(principal, Action.READ_AUDIT, name)
+            since = self._access.require(principal, Action.READ_AUDIT, name).created_at
         with self._sessions() as session:
-            entries, total = AuditRepo(session).page(index=name, offset=offset, limit=limit)
+            entries, total = AuditRepo(session).page(
+                index=name, offset=offset, limit=limit, since=since
+            )
         return Page(tuple(entries), total, offset, limit)
 
 
