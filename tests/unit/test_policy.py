@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -144,3 +145,35 @@ def test_strangers_to_a_private_index_are_told_nothing() -> None:
     reader = Principal(ME, "me", roles={INDEX: Role.READER})
     decision = decide(reader, Action.GRANT, Target(index_id=INDEX, private=True))
     assert (decision.allowed, decision.hidden) == (False, False)
+
+
+SOON = datetime(2030, 1, 1, tzinfo=UTC)
+LATER = SOON + timedelta(days=1)
+
+
+@pytest.mark.parametrize("action", [Action.CREATE_TOKEN, Action.REVOKE_TOKEN])
+def test_a_token_that_expires_handles_only_tokens_that_expire_no_later(action: Action) -> None:
+    def scoped(expires_at: datetime | None) -> TokenScope:
+        return TokenScope(INDEX, Role.READER, expires_at=expires_at)
+
+    def may(token: TokenScope, made: TokenScope) -> bool:
+        principal = Principal(ME, "me", roles={INDEX: Role.OWNER}, token=token)
+        return allows(principal, action, Target(user_id=ME, token=made))
+
+    assert may(scoped(SOON), scoped(SOON))
+    assert may(scoped(LATER), scoped(SOON))
+    assert not may(scoped(SOON), scoped(LATER))
+    assert not may(scoped(SOON), scoped(None))  # never expiring is the latest of all
+    assert may(scoped(None), scoped(None))
+    assert may(scoped(None), scoped(LATER))
+
+
+@pytest.mark.parametrize("action", [Action.CREATE_TOKEN, Action.REVOKE_TOKEN, Action.LIST_TOKENS])
+def test_anothers_tokens_are_hidden_from_any_token_whatever_its_scope(action: Action) -> None:
+    """Hidden is decided first: no 403-or-404 difference tells a token about others' tokens."""
+    for principal in PRINCIPALS:
+        if principal.token is None or principal.server_admin:
+            continue
+        for made in (TokenScope(None, Role.OWNER), TokenScope(INDEX, Role.READER)):
+            decision = decide(principal, action, Target(user_id=SOMEONE, token=made))
+            assert (decision.allowed, decision.hidden) == (False, True), (principal, made)
