@@ -28,6 +28,13 @@ def test_trusted_addresses_networks_and_everyone() -> None:
         ("198.51.100.4, 203.0.113.7, 10.1.1.1", "203.0.113.7"),
         ("10.1.1.1, 127.0.0.1", "10.1.1.1"),  # every hop trusted: the first one
         (" , ", None),
+        ("203.0.113.7, ", "203.0.113.7"),
+        ("2001:DB8::1", "2001:db8::1"),
+        # Review 15: a hop that is not an IP address makes the whole header ignored.
+        ("evil.example.com", None),
+        ("203.0.113.7, <script>", None),
+        ("unknown, 10.1.1.1", None),
+        ("203.0.113.7:4321", None),
     ],
 )
 def test_the_client_is_the_nearest_untrusted_hop(chain: str, client: str | None) -> None:
@@ -63,6 +70,11 @@ def test_a_trusted_proxy_sets_client_and_scheme() -> None:
 def test_anyone_else_is_taken_at_its_word_only_for_its_own_address() -> None:
     headers = [(b"x-forwarded-for", b"203.0.113.7"), (b"x-forwarded-proto", b"https")]
     assert seen("127.0.0.1", "198.51.100.4", headers) == (("198.51.100.4", 5000), "http")
+
+
+def test_a_chain_with_a_name_in_it_leaves_the_connections_address() -> None:
+    headers = [(b"x-forwarded-for", b"203.0.113.7, forged name")]
+    assert seen("127.0.0.1", "127.0.0.1", headers) == (("127.0.0.1", 5000), "http")
 
 
 def test_a_strange_scheme_is_ignored() -> None:

@@ -6,6 +6,10 @@ holds a connection and a request forever. :class:`BodyDeadline` gives every body
 ``PACKHOUSE_BODY_TIMEOUT`` seconds, plus one second per ``PACKHOUSE_BODY_MIN_RATE`` bytes
 received (so a large upload on a slow but steady link finishes); past that, reading the body
 raises :class:`~packhouse.errors.TimedOut`, answered 408 with ``Connection: close``.
+
+The clock starts when the application first asks for the body, not when the request arrives:
+the time spent before (checking a password, waiting for a worker thread) is the server's, not
+the client's.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class BodyDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = _Body(time.monotonic() + self.timeout, self.min_rate)
+        body = _Body(self.timeout, self.min_rate)
 
         async def receive_in_time() -> Message:
             return await body.receive(receive, self._message)
@@ -54,10 +58,12 @@ class BodyDeadline:
 
 
 class _Body:
-    """One request's body on its way in: the deadline moves later with every byte received."""
+    """One request's body on its way in: the deadline, set at the first ``receive``, moves later
+    with every byte received."""
 
-    def __init__(self, deadline: float, min_rate: int) -> None:
-        self.deadline = deadline
+    def __init__(self, timeout: float, min_rate: int) -> None:
+        self.timeout = timeout
+        self.deadline: float | None = None
         self.min_rate = min_rate
         self.complete = False
         self.timed_out = False
@@ -66,6 +72,8 @@ class _Body:
     async def receive(self, receive: Receive, message_for: Callable[[int], str]) -> Message:
         if self.complete:  # after the body only a disconnect comes, whenever it comes
             return await receive()
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.timeout
         try:
             async with asyncio.timeout(max(self.deadline - time.monotonic(), 0)):
                 message = await receive()

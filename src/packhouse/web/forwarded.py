@@ -43,8 +43,16 @@ class TrustedProxies:
         return any(address in network for network in self.networks)
 
     def client(self, forwarded_for: str) -> str | None:
-        """The nearest address in an ``X-Forwarded-For`` chain that is not a trusted proxy."""
+        """The nearest address in an ``X-Forwarded-For`` chain that is not a trusted proxy.
+
+        None (the header is ignored) when a hop is not an IP address: a proxy writes addresses,
+        so such a chain was not written by one, and a name must not reach the audit log.
+        """
         hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        try:
+            hops = [str(ipaddress.ip_address(hop)) for hop in hops]
+        except ValueError:
+            return None
         for hop in reversed(hops):
             if hop not in self:
                 return hop
