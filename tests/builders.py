@@ -369,3 +369,48 @@ def tar_bomb_sdist(dist: Dist, *, size: int = 256 * 1024 * 1024) -> bytes:
     out += [packer.compress(chunk[: min(len(chunk), size - d)]) for d in range(0, size, len(chunk))]
     out.append(packer.compress(bytes(1024)))
     return b"".join(out) + packer.flush()
+
+
+def make_tar(dist: Dist) -> bytes:
+    """A valid sdist's uncompressed tar, without its end blocks (members can be appended)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for path, data in sdist_files(dist).items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            archive.addfile(info, io.BytesIO(data))
+    tar = buffer.getvalue().rstrip(b"\0")
+    return tar + b"\0" * (-len(tar) % 512)
+
+
+def many_members_sdist(dist: Dist, *, members: int = 120_000) -> bytes:
+    """A valid sdist plus ``members`` identical empty files: ~268 KB gzipped for 120,000."""
+    info = tarfile.TarInfo(f"{dist.module}-{dist.version}/empty")
+    info.mtime = 1_700_000_000
+    header = info.tobuf(format=tarfile.USTAR_FORMAT)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = [packer.compress(make_tar(dist))]
+    out += [packer.compress(header * 1000) for _ in range(members // 1000)]
+    out.append(packer.compress(header * (members % 1000) + bytes(1024)))
+    return b"".join(out) + packer.flush()
+
+
+def pax_records_sdist(dist: Dist, *, records: int = 2_000_000) -> bytes:
+    """A valid sdist plus one file whose pax header holds ``records`` ``6 a=b`` records."""
+    payload = b"6 a=b\n" * records
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type = tarfile.XHDTYPE
+    pax.size = len(payload)
+    file = tarfile.TarInfo(f"{dist.module}-{dist.version}/file")
+    tar = pax.tobuf(format=tarfile.USTAR_FORMAT) + payload + b"\0" * (-len(payload) % 512)
+    tar += file.tobuf(format=tarfile.USTAR_FORMAT) + bytes(1024)
+    return gzip.compress(make_tar(dist) + tar, mtime=0)
+
+
+def long_name_sdist(dist: Dist, *, components: int = 32_000) -> bytes:
+    """A valid sdist plus one GNU-longname member ``foo-1.0/a/a/…/x`` of ``components`` parts."""
+    name = f"{dist.module}-{dist.version}/" + "a/" * components + "x"
+    info = tarfile.TarInfo(name)
+    info.mtime = 1_700_000_000
+    return gzip.compress(make_tar(dist) + info.tobuf(format=tarfile.GNU_FORMAT) + bytes(1024))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import io
 import random
 import struct
 import tarfile
 import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -21,8 +23,12 @@ from tests.builders import (
     ZipMember,
     build_zip,
     deflate_bomb_wheel,
+    long_name_sdist,
     make_sdist,
+    make_tar,
     make_wheel,
+    many_members_sdist,
+    pax_records_sdist,
     sdist_with_members,
     tar_bomb_sdist,
     tar_member,
@@ -126,9 +132,11 @@ def test_a_deflate_bomb_is_refused_by_pypis_expansion_rule() -> None:
 
 def test_a_tar_bomb_is_refused_after_a_bounded_amount_of_work() -> None:
     bomb = tar_bomb_sdist(DIST)  # 256 MiB of zeros in about 250 kB
-    refused(bomb, "expands to more than 67108864 bytes", SDIST)
-    # decompressing the allowed 64 MiB of zeros costs ~60 ms here; 256 MiB cost four times that
-    assert cpu_seconds(bomb, SDIST) < 0.5
+    limit = archives.tar_expansion_limit(len(bomb))
+    assert limit == 50 * len(bomb) < 16 * 1024 * 1024
+    refused(bomb, f"expands to more than {limit} bytes", SDIST)
+    # decompressing the ~13 MiB allowed costs ~15 ms here; 64 MiB cost ~60 ms, 256 MiB ~250 ms
+    assert cpu_seconds(bomb, SDIST) < 0.2
 
 
 def test_only_the_needed_entries_are_decompressed() -> None:
@@ -330,3 +338,134 @@ def test_a_truncated_or_trailing_garbage_sdist_is_refused() -> None:
     data = make_sdist(DIST)
     refused(data[: len(data) // 2], "not a valid .tar.gz", SDIST)
     refused(data + b"garbage", "not a valid .tar.gz", SDIST)
+
+
+def test_a_link_through_an_earlier_symlink_is_resolved_as_extraction_would() -> None:
+    # b -> . then c -> b/../..: on disk b/.. is the sdist's parent, so c points outside it
+    up = tar_member("foo_bar-1.0/b", tarfile.SYMTYPE, linkname=".")
+    out = tar_member("foo_bar-1.0/c", tarfile.SYMTYPE, linkname="b/../..")
+    data = sdist_with_members(DIST, [(up, b""), (out, b"")])
+    refused(data, r"'foo_bar-1.0/c' links to 'b/\.\./\.\.', outside the sdist's folder", SDIST)
+    hard = tar_member("foo_bar-1.0/h", tarfile.LNKTYPE, linkname="foo_bar-1.0/b/../../..")
+    refused(sdist_with_members(DIST, [(up, b""), (hard, b"")]), "outside the sdist's", SDIST)
+
+
+def test_links_through_symlinks_that_stay_inside_are_fine() -> None:
+    inside = [
+        (tar_member("foo_bar-1.0/lib", tarfile.SYMTYPE, linkname="foo_bar"), b""),
+        (tar_member("foo_bar-1.0/init.py", tarfile.SYMTYPE, linkname="lib/__init__.py"), b""),
+        (tar_member("foo_bar-1.0/top", tarfile.SYMTYPE, linkname="lib/.."), b""),
+    ]
+    assert read(sdist_with_members(DIST, inside), SDIST) == DIST.metadata()
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ([("../foo_bar-1.0/x", None)], "outside the sdist's folder"),
+        ([("foo_bar-1.0/a", "b"), ("foo_bar-1.0/b", "a"), ("foo_bar-1.0/c", "a")], "than 40"),
+        ([("foo_bar-1.0/a", "."), ("foo_bar-1.0/a", ".")], "replaces the symlink"),
+        ([("foo_bar-1.0/a", "."), ("foo_bar-1.0/x/../a/f", None)], "lies below the symlink"),
+    ],
+    ids=["climbs-above-root", "symlink-loop", "replaces-symlink", "dotdot-to-symlink"],
+)
+def test_paths_are_resolved_from_strings_alone(
+    members: list[tuple[str, str | None]], message: str
+) -> None:
+    extra = [
+        (
+            tar_member(name)
+            if target is None
+            else tar_member(name, tarfile.SYMTYPE, linkname=target),
+            b"x" if target is None else b"",
+        )
+        for name, target in members
+    ]
+    refused(sdist_with_members(DIST, extra), message, SDIST)
+
+
+# ---------------------------------------------------------------- tar: cost bounded by size
+# CPU limits have wide margins (the test machine is shared); the old code's figures are noted.
+
+
+def test_many_empty_members_cost_what_the_upload_size_allows() -> None:
+    bomb = many_members_sdist(DIST, members=120_000)  # ~268 kB; was accepted after ~8 s of CPU
+    assert len(bomb) < 300_000
+    refused(bomb, "more than 3,?[0-9]{3} tar headers, too many for its size", SDIST)
+    assert cpu_seconds(bomb, SDIST) < 0.5  # ~0.07 s here
+
+
+def test_a_huge_pax_header_is_refused_before_it_is_parsed() -> None:
+    bomb = pax_records_sdist(DIST, records=2_000_000)  # 17 kB; ~1.5 s of CPU before
+    refused(bomb, "12000000-byte pax or GNU extension header, more than 65536", SDIST)
+    assert cpu_seconds(bomb, SDIST) < 0.5  # ~1 ms here
+
+
+def test_a_long_member_name_costs_linear_time() -> None:
+    bomb = long_name_sdist(DIST, components=32_000)  # 1.2 kB; ~4 s of CPU before
+    refused(bomb, "has 64013 characters in its name, more than 4096; rebuild", SDIST)
+    assert cpu_seconds(bomb, SDIST) < 0.5  # ~1 ms here
+    deep = long_name_sdist(DIST, components=300)
+    refused(deep, "more than 256 path components in its name", SDIST)
+
+
+def test_chained_extension_headers_and_sparse_files_are_refused() -> None:
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type = tarfile.XHDTYPE
+    chain = pax.tobuf(format=tarfile.USTAR_FORMAT) * 9
+    member = tarfile.TarInfo("foo_bar-1.0/file").tobuf(format=tarfile.USTAR_FORMAT)
+    sdist = gzip.compress(make_tar(DIST) + chain + member + bytes(1024))
+    refused(sdist, "more than 8 extension headers in a row", SDIST)
+    sparse = tarfile.TarInfo("foo_bar-1.0/sparse")
+    sparse.type = tarfile.GNUTYPE_SPARSE
+    sdist = gzip.compress(make_tar(DIST) + sparse.tobuf(format=tarfile.GNU_FORMAT) + bytes(1024))
+    refused(sdist, "is a GNU sparse file", SDIST)
+
+
+def test_a_big_sdist_with_many_members_passes() -> None:
+    # 40,000 members in ~30 MB (real sdists take a kilobyte or more per member); ~1.2 s to read
+    rng = random.Random(15)  # noqa: S311 - test data, not secrets
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for n in range(40_000):
+            info = tar_member(f"foo_bar-1.0/data/{n}.bin")
+            info.size = 750
+            archive.addfile(info, io.BytesIO(rng.randbytes(750)))
+    sdist = gzip.compress(make_tar(DIST) + buffer.getvalue(), compresslevel=1)
+    assert len(sdist) > 30_000_000
+    assert read(sdist, SDIST) == DIST.metadata()
+
+
+# ---------------------------------------------------------------- crashes that were 500s
+
+
+def test_a_nul_in_a_pax_path_is_refused() -> None:
+    member = tar_member("foo_bar-1.0/" + "a" * 100 + "\x00evil")  # long: written as pax path
+    sdist = sdist_with_members(DIST, [(member, b"x")])
+    refused(sdist, "has control characters in its name", SDIST)
+    link = tar_member("foo_bar-1.0/l", tarfile.SYMTYPE, linkname="a" * 100 + "\x00")
+    refused(sdist_with_members(DIST, [(link, b"")]), "control characters in its link", SDIST)
+
+
+def test_a_zip64_locator_past_the_archive_is_refused() -> None:
+    data = bytearray(_with_zip64_end(build_zip(wheel_members(DIST)), entries=4))
+    locator = data.rfind(b"PK\x06\x07")
+    for offset in (2**63, 2**64 - 1, len(data)):
+        struct.pack_into("<Q", data, locator + 8, offset)
+        refused(bytes(data), f"ZIP64 locator points at offset {offset}, past the archive")
+
+
+def test_record_is_checked_to_its_end_without_being_kept() -> None:
+    members = [m for m in wheel_members(DIST) if not m.name.endswith("/RECORD")]
+    record = ZipMember.of("foo_bar-1.0.dist-info/RECORD", b"\n" * (63 * 1024 * 1024))
+    wheel = build_zip([*members, record])
+    assert len(wheel) < 200_000
+    tracemalloc.start()
+    try:
+        assert read(wheel) == DIST.metadata()
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024  # 63 MiB before
+    broken = dataclasses.replace(record, crc=record.crc ^ 1)
+    refused(build_zip([*members, broken]), "Bad CRC-32")

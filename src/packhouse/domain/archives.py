@@ -6,16 +6,25 @@ from their local headers, follow each other from the first byte to the central d
 the same names, methods and sizes (so a streaming reader and a central-directory reader see
 the same files, as PyPI requires). Only METADATA, WHEEL and RECORD (or PKG-INFO) are
 decompressed, each up to a size cap, which also checks their CRCs. A .tar.gz sdist is one gzip
-stream, so it is decompressed once, counting the bytes, and every member is checked as Python's
-``tarfile`` ``data`` extraction filter (PEP 706) would check it.
+stream, so it is decompressed once, counting the bytes and the headers, and every member is
+checked by ``tar_members.MemberCheck`` as Python's ``tarfile`` ``data`` extraction filter
+(PEP 706) would check it, on strings only (the filter itself calls ``realpath`` on the real
+filesystem).
 
 Limits, chosen so that no real package is refused:
 
 - entries: at most ``MAX_ENTRIES`` (200,000; the largest wheels on PyPI have tens of thousands);
 - compression: zip entries stored or deflated only (PyPI's rule; pip and uv read nothing else);
-- expansion: above ``EXPANSION_FREE_SIZE`` (64 MiB) of declared (zip) or actual (tar) content,
-  at most ``MAX_EXPANSION`` (50) times the archive's size (PyPI's decompression-bomb rule);
-- METADATA/PKG-INFO: the configured ``max_metadata_size``; WHEEL: 1 MiB; RECORD: 64 MiB.
+- expansion (zip): above ``EXPANSION_FREE_SIZE`` (64 MiB) of declared content, at most
+  ``MAX_EXPANSION`` (50) times the archive's size (PyPI's decompression-bomb rule); declared
+  sizes cost nothing to check, as only three entries are decompressed;
+- expansion (tar, all of it read): at most ``MAX_EXPANSION`` times the archive's size, or
+  ``TAR_EXPANSION_FREE_SIZE`` (4 MiB) for a small one;
+- tar headers: 1,000 plus one per 128 bytes of the archive (real sdists take a kilobyte or
+  more per member), as ``tarfile`` costs ~20 microseconds per header; pax and GNU extension
+  headers at most 64 KiB each (``tar_members``); names at most 4,096 characters;
+- METADATA/PKG-INFO: the configured ``max_metadata_size``; WHEEL: 1 MiB; RECORD: 64 MiB, read
+  in chunks to its end (which checks its CRC) without being kept.
 """
 
 from __future__ import annotations
@@ -28,12 +37,12 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import IO, BinaryIO
 
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from packhouse.domain.filenames import DistFilename
+from packhouse.domain.tar_members import MemberCheck, bounded_member_type
 from packhouse.errors import InvalidUpload
 
 MIB = 1024 * 1024
@@ -49,9 +58,12 @@ MAX_WHEEL_FILE_SIZE = 1 * MIB
 MAX_RECORD_SIZE = 64 * MIB
 #: Compression methods PyPI accepts in wheels and zip sdists.
 ALLOWED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
-#: A destination that cannot exist (``/dev/null`` is no folder), so that ``data_filter``'s
-#: ``realpath`` calls resolve no real path and the check depends only on the archive.
-_NOWHERE = "/dev/null/sdist"
+#: A .tar.gz sdist may expand to this much whatever its size (it is read to its end).
+TAR_EXPANSION_FREE_SIZE = 4 * MIB
+#: Tar headers allowed whatever the sdist's size...
+TAR_FREE_HEADERS = 1_000
+#: ...plus one per this many bytes of the sdist (real sdists take a kilobyte or more each).
+TAR_BYTES_PER_HEADER = 128
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _END_RECORD = struct.Struct("<4sHHHHIIH")
@@ -130,6 +142,8 @@ def _read_zip(fileobj: BinaryIO, dist: DistFilename, *, max_size: int, wheel: bo
         OSError,
         zlib.error,
         struct.error,
+        ValueError,
+        OverflowError,
     ) as exc:
         raise InvalidUpload(f"the {what} is not a valid zip archive ({exc}); rebuild it") from None
     except (NotImplementedError, RuntimeError, UnicodeDecodeError) as exc:
@@ -167,6 +181,8 @@ def _end_record(fileobj: BinaryIO, size: int, what: str) -> _EndRecord:
 
 def _zip64_end_record(fileobj: BinaryIO, locator: bytes, locator_at: int, what: str) -> _EndRecord:
     _sig, _disk, at, _disks = _ZIP64_LOCATOR.unpack(locator)
+    if at + _ZIP64_END_RECORD.size > locator_at:
+        raise _zip_error(what, f"its ZIP64 locator points at offset {at}, past the archive")
     fileobj.seek(at)
     data = fileobj.read(_ZIP64_END_RECORD.size)
     if len(data) != _ZIP64_END_RECORD.size or not data.startswith(_SIG_ZIP64_END):
@@ -334,17 +350,20 @@ def _read_wheel_members(
     """Read METADATA, WHEEL and RECORD of the one .dist-info folder the filename names."""
     folder = _dist_info_folder(infos, dist)
     by_name = {info.orig_filename: info for info in infos}
-    wanted = (("METADATA", max_size), ("WHEEL", MAX_WHEEL_FILE_SIZE), ("RECORD", MAX_RECORD_SIZE))
-    found: list[bytes] = []
-    for member, cap in wanted:
+    found: list[zipfile.ZipInfo] = []
+    for member in ("METADATA", "WHEEL", "RECORD"):
         info = by_name.get(f"{folder}/{member}")
         if info is None:
             raise InvalidUpload(
                 f"{dist.filename!r} has no {folder}/{member} file, which every wheel needs; "
                 "rebuild it"
             )
-        found.append(_read_member(archive, info, cap, f"the wheel's {member}"))
-    return found[0]
+        found.append(info)
+    metadata, wheel, record = found
+    data = _read_member(archive, metadata, max_size, "the wheel's METADATA")
+    _read_member(archive, wheel, MAX_WHEEL_FILE_SIZE, "the wheel's WHEEL")
+    _check_member(archive, record, MAX_RECORD_SIZE, "the wheel's RECORD")
+    return data
 
 
 def _dist_info_folder(infos: Iterable[zipfile.ZipInfo], dist: DistFilename) -> str:
@@ -394,6 +413,18 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what
         return _read_capped(member, cap, what)
 
 
+def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> None:
+    """Decompress one entry to its end in chunks (which checks its CRC), keeping none of it."""
+    if info.file_size > cap:
+        raise InvalidUpload(f"{what} is larger than {cap} bytes")
+    read = 0
+    with archive.open(info) as member:
+        while chunk := member.read(MIB):
+            read += len(chunk)
+            if read > cap:  # pragma: no cover - zipfile stops at the declared size
+                raise InvalidUpload(f"{what} is larger than {cap} bytes")
+
+
 def _read_capped(member: IO[bytes], cap: int, what: str) -> bytes:
     data = member.read(cap + 1)
     if len(data) > cap:
@@ -402,6 +433,30 @@ def _read_capped(member: IO[bytes], cap: int, what: str) -> bytes:
 
 
 # ---------------------------------------------------------------- tar: .tar.gz sdists
+
+
+def tar_expansion_limit(archive_size: int) -> int:
+    """The most bytes a .tar.gz sdist of this size may expand to (all of it is read).
+
+    >>> tar_expansion_limit(3_000) // MIB
+    4
+    >>> tar_expansion_limit(10 * MIB) // MIB
+    500
+    """
+    return max(TAR_EXPANSION_FREE_SIZE, MAX_EXPANSION * archive_size)
+
+
+def tar_header_limit(archive_size: int) -> int:
+    """The most tar headers (members and their extension headers) an sdist of this size holds.
+
+    Real sdists take a kilobyte or more of the archive per member; this allows 128 bytes.
+
+    >>> tar_header_limit(3_000)
+    1023
+    >>> tar_header_limit(30 * MIB)
+    200000
+    """
+    return min(MAX_ENTRIES, TAR_FREE_HEADERS + archive_size // TAR_BYTES_PER_HEADER)
 
 
 class _BoundedReader:
@@ -432,13 +487,16 @@ class _BoundedReader:
 def _read_tar(fileobj: BinaryIO, dist: DistFilename, *, max_size: int) -> bytes:
     size = fileobj.seek(0, os.SEEK_END)
     fileobj.seek(0)
+    member_type = bounded_member_type(tar_header_limit(size))
     try:
         with gzip.GzipFile(fileobj=fileobj, mode="rb") as unzipped:
-            stream = _BoundedReader(unzipped, expansion_limit(size))
-            with tarfile.open(fileobj=stream, mode="r|") as archive:  # type: ignore[call-overload]
+            stream = _BoundedReader(unzipped, tar_expansion_limit(size))
+            with tarfile.open(  # type: ignore[call-overload]
+                fileobj=stream, mode="r|", tarinfo=member_type
+            ) as archive:
                 found = _scan_tar(archive, dist, max_size=max_size)
             stream.drain()
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError, OverflowError) as exc:
         raise InvalidUpload(
             f"the sdist is not a valid .tar.gz archive ({exc}); rebuild it"
         ) from None
@@ -449,13 +507,9 @@ def _read_tar(fileobj: BinaryIO, dist: DistFilename, *, max_size: int) -> bytes:
 
 def _scan_tar(archive: tarfile.TarFile, dist: DistFilename, *, max_size: int) -> bytes | None:
     found: bytes | None = None
-    links: set[str] = set()
-    for count, member in enumerate(archive, start=1):
-        if count > MAX_ENTRIES:
-            raise InvalidUpload(f"the sdist has more than {MAX_ENTRIES} members; rebuild it")
-        check_tar_member(member, links)
-        if member.issym():
-            links.add(member.name.rstrip("/"))
+    check = MemberCheck()
+    for member in archive:
+        check(member)
         parts = member.name.split("/")
         if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
             if found is not None:
@@ -467,47 +521,3 @@ def _scan_tar(archive: tarfile.TarFile, dist: DistFilename, *, max_size: int) ->
                 continue
             found = _read_capped(extracted, max_size, "the sdist's PKG-INFO")
     return found
-
-
-def check_tar_member(member: tarfile.TarInfo, symlinks: set[str]) -> None:
-    """Refuse a member that ``tarfile.data_filter`` (PEP 706) would not extract.
-
-    ``symlinks`` are the symlink members seen so far: a path through one of them could lead
-    anywhere once extracted, which the filter catches only on a real filesystem.
-
-    >>> member = tarfile.TarInfo("foo-1.0/../../etc/passwd")
-    >>> check_tar_member(member, set())  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    packhouse.errors.InvalidUpload: the sdist member 'foo-1.0/../../etc/passwd' would be \
-extracted outside the sdist's folder; ...
-    """
-    reason = _tar_member_problem(member, symlinks)
-    if reason is not None:
-        raise InvalidUpload(
-            f"the sdist member {member.name!r} {reason}; Python's tarfile 'data' filter "
-            "(PEP 706) refuses such members, so rebuild the sdist without it"
-        )
-
-
-def _tar_member_problem(member: tarfile.TarInfo, symlinks: set[str]) -> str | None:
-    if member.name.startswith("/"):
-        return "has an absolute path"
-    through = [str(p) for p in PurePosixPath(member.name).parents if str(p) in symlinks]
-    if through:
-        return f"lies below the symlink {through[0]!r}"
-    try:
-        tarfile.data_filter(member, _NOWHERE)
-    except tarfile.AbsolutePathError:
-        return "has an absolute path"
-    except tarfile.OutsideDestinationError:
-        return "would be extracted outside the sdist's folder"
-    except tarfile.SpecialFileError:
-        return "is a device, FIFO or other special file"
-    except tarfile.AbsoluteLinkError:
-        return f"links to the absolute path {member.linkname!r}"
-    except tarfile.LinkOutsideDestinationError:
-        return f"links to {member.linkname!r}, outside the sdist's folder"
-    except tarfile.FilterError as exc:  # pragma: no cover - a filter error of a future Python
-        return f"is refused ({exc})"
-    return None
