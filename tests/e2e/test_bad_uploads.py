@@ -31,8 +31,11 @@ from tests.builders import (
     build_zip,
     corrupt_zip,
     deflate_bomb_wheel,
+    long_name_sdist,
     make_sdist,
     make_wheel,
+    many_members_sdist,
+    pax_records_sdist,
     sdist_with_members,
     tar_bomb_sdist,
     tar_member,
@@ -331,6 +334,40 @@ def tar_bomb(ctx: Ctx) -> Attempt:
     return _sdist_attempt(ctx, tar_bomb_sdist(ctx.dist()))
 
 
+def tar_many_members(ctx: Ctx) -> Attempt:
+    return _sdist_attempt(ctx, many_members_sdist(ctx.dist(), members=120_000))
+
+
+def tar_huge_pax_header(ctx: Ctx) -> Attempt:
+    return _sdist_attempt(ctx, pax_records_sdist(ctx.dist(), records=2_000_000))
+
+
+def tar_long_name(ctx: Ctx) -> Attempt:
+    return _sdist_attempt(ctx, long_name_sdist(ctx.dist(), components=32_000))
+
+
+def tar_nul_in_pax_path(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    member = tar_member(f"{dist.module}-{dist.version}/" + "a" * 100 + "\x00.py")
+    return _sdist_attempt(ctx, sdist_with_members(dist, [(member, b"x")]))
+
+
+def tar_link_through_symlink(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    root = f"{dist.module}-{dist.version}"
+    here = tar_member(f"{root}/b", tarfile.SYMTYPE, linkname=".")
+    out = tar_member(f"{root}/c", tarfile.SYMTYPE, linkname="b/../..")
+    return _sdist_attempt(ctx, sdist_with_members(dist, [(here, b""), (out, b"")]))
+
+
+def zip64_locator_past_the_end(ctx: Ctx) -> Attempt:
+    """A ZIP64 locator pointing at offset 2**63 (``seek`` raised ValueError: a 500)."""
+    data = build_zip(wheel_members(ctx.dist()))
+    end = data.rfind(b"PK\x05\x06")
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, 2**63, 1)
+    return _wheel_attempt(ctx, data[:end] + locator + data[end:])
+
+
 def _tar_with(kind: bytes, name: str, linkname: str = "") -> Callable[[Ctx], Attempt]:
     def build(ctx: Ctx) -> Attempt:
         dist = ctx.dist()
@@ -556,6 +593,12 @@ BAD_UPLOADS = [
     Bad("zip-local-name-differs", zip_local_name_differs, 400, "differs between its local"),
     Bad("wheel-without-WHEEL", wheel_without_wheel_file, 400, ".dist-info/WHEEL file"),
     Bad("tar-bomb", tar_bomb, 400, "sdist expands to more than"),
+    Bad("tar-many-members", tar_many_members, 400, "tar headers, too many for its size"),
+    Bad("tar-huge-pax-header", tar_huge_pax_header, 400, "12000000-byte pax or GNU extension"),
+    Bad("tar-long-name", tar_long_name, 400, "characters in its name, more than 4096"),
+    Bad("tar-nul-in-pax-path", tar_nul_in_pax_path, 400, "control characters in its name"),
+    Bad("tar-link-through-symlink", tar_link_through_symlink, 400, "outside the sdist's"),
+    Bad("zip64-locator-past-end", zip64_locator_past_the_end, 400, "ZIP64 locator points at"),
     Bad("tar-absolute-path", _tar_with(tarfile.REGTYPE, "/etc/cron.d/x"), 400, "absolute path"),
     Bad("tar-dotdot", _tar_with(tarfile.REGTYPE, "ROOT/../../x"), 400, "outside the sdist"),
     Bad(
@@ -821,3 +864,38 @@ def test_the_zip_bomb_costs_the_server_under_100_ms_of_cpu(ph: Packhouse) -> Non
     for response in responses:
         assert_refused(response, 400, "only stored and deflated entries are accepted")
     assert cpu < 0.1, f"the bomb cost {cpu:.3f} s of server CPU per upload"
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (many_members_sdist, "tar headers, too many for its size"),
+        (pax_records_sdist, "pax or GNU extension header"),
+        (long_name_sdist, "characters in its name"),
+    ],
+    ids=["120,000-empty-members", "pax-2M-records", "32,000-part-name"],
+)
+def test_hostile_sdists_cost_the_server_little_cpu(
+    ph: Packhouse, build: Callable[[Dist], bytes], message: str
+) -> None:
+    """Review repros once cost 8 s, 1.5 s and 4 s of server CPU; now ~70 ms at most."""
+    index = ph.create_index()
+    user = ph.uploader(index)
+    auth = ("__token__", ph.token(user, index))  # no password hashing in the measurement
+    dist = Dist(unique("hostile"), "1.0")
+    data = build(dist)
+    fields = form_for(dist.name, dist.version, dist.sdist_filename, data)
+
+    def upload() -> httpx.Response:
+        return post_upload(
+            ph.url, index, filename=dist.sdist_filename, data=data, fields=fields, auth=auth
+        )
+
+    upload()  # warm a worker
+    rounds = 3
+    before = server_cpu_seconds(ph.server)
+    responses = [upload() for _ in range(rounds)]
+    cpu = (server_cpu_seconds(ph.server) - before) / rounds
+    for response in responses:
+        assert_refused(response, 400, message)
+    assert cpu < 0.5, f"the sdist cost {cpu:.3f} s of server CPU per upload"  # shared machine
