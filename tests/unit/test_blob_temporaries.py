@@ -6,6 +6,8 @@ lock it can take. The "processes" here are real ones, killed with SIGKILL as a c
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import io
 import os
 import signal
@@ -16,6 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from packhouse.blobs import fs
 from packhouse.blobs.fs import FolderBlobStore
 from tests.builders import Dist
 from tests.driver import Packhouse, ServerProcess
@@ -35,10 +40,48 @@ STAGER = textwrap.dedent(
 )
 
 
+#: ``flock`` as NFS emulates it: a POSIX lock on the whole file, held per process, dropped when
+#: the process closes any descriptor of the file, exclusive only on a descriptor open for writing.
+POSIX_FLOCK = textwrap.dedent(
+    """
+    import errno, fcntl
+    from packhouse.blobs import fs
+
+    def posix_lock(fd):
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return False
+            raise
+        return True
+
+    fs._lock = posix_lock
+    """
+)
+
+#: A stager on such a filesystem, which also reads its staged file back (as an upload's
+#: archive check does) before it waits.
+POSIX_STAGER = POSIX_FLOCK + STAGER.replace(
+    'print("staged"', 'staged.open().read(); staged.open().close(); print("staged"'
+)
+
+
+def posix_lock(fd: int) -> bool:
+    """:data:`POSIX_FLOCK`'s lock, for this process."""
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EAGAIN):
+            return False
+        raise
+    return True
+
+
 @contextmanager
-def stager(root: Path) -> Iterator[subprocess.Popen[str]]:
+def stager(root: Path, script: str = STAGER) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", STAGER, str(root)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, str(root)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
@@ -89,6 +132,42 @@ def test_staging_in_this_process_sweeps_and_cleans_up(tmp_path: Path) -> None:
     assert temporaries(root) == []
     staged = store.stage(io.BytesIO(b"refused"), max_size=100)
     staged.discard()
+    assert temporaries(root) == []
+
+
+def test_with_posix_locks_a_sweep_in_this_process_never_removes_a_live_staged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 14: with emulated ``flock`` this process always gets the lock of its own live
+    upload's file; the sweep skips the files this process holds instead."""
+    monkeypatch.setattr(fs, "_lock", posix_lock)
+    root = tmp_path / "blobs"
+    store = FolderBlobStore(root)
+    staged = store.stage(io.BytesIO(b"live upload"), max_size=100)
+    with staged.open() as archive:
+        assert archive.read() == b"live upload"
+    assert store.sweep() == 0
+    assert FolderBlobStore(root).sweep() == 0  # another store of this process, too
+    assert len(temporaries(root)) == 1
+    staged.commit()
+    assert temporaries(root) == []
+    assert store.path_for(staged.digests.sha256).read_bytes() == b"live upload"
+
+
+def test_with_posix_locks_a_live_upload_keeps_its_lock_and_a_dead_ones_file_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 14: writing through a duplicated descriptor, or reading through a second one,
+    and closing it dropped the live upload's (emulated) lock; the sweep opened files read-only,
+    on which such a lock cannot be exclusive, so it reclaimed nothing."""
+    monkeypatch.setattr(fs, "_lock", posix_lock)
+    root = tmp_path / "blobs"
+    with stager(root, POSIX_STAGER) as proc:
+        assert FolderBlobStore(root).sweep() == 0
+        assert len(temporaries(root)) == 1
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert FolderBlobStore(root).sweep() == 0  # the start-up sweep reclaimed it
     assert temporaries(root) == []
 
 

@@ -4,6 +4,12 @@ A temporary file is locked (``flock``) by the process writing it from its creati
 renamed into place or removed. A temporary file nobody holds belongs to a process that died
 (``kill -9`` in the middle of an upload): the sweep, at start-up and every minute at most
 when a file is staged, takes its lock and deletes it at once.
+
+The lock lives on the one descriptor opened with the file, until it is renamed into place or
+removed: writing and reading go through that descriptor, never a second one, because where
+``flock`` is emulated with POSIX locks (NFS) closing any descriptor of a file drops the
+process's lock on it, and the process itself always gets a lock it holds. So the sweep also
+skips the temporary files this process holds (:data:`_LIVE`), without opening them.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import fcntl
 import hashlib
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +41,12 @@ def _is_sha256(value: str) -> bool:
 FILE_MODE = 0o640
 FOLDER_MODE = 0o750
 
+#: The temporary files this process holds (from before they exist until they are renamed or
+#: removed), by absolute path, which a sweep in this process leaves alone whatever the locks
+#: say.
+_LIVE: set[Path] = set()
+_LIVE_LOCK = threading.Lock()
+
 
 class FolderBlobStore:
     """Blobs at ``root/ab/cd/<sha256>``; temporary files in ``root/tmp`` on the same filesystem."""
@@ -51,8 +64,11 @@ class FolderBlobStore:
         self._next_sweep = time.monotonic() + SWEEP_INTERVAL
         removed = 0
         for leftover in self._tmp.iterdir():
-            with contextlib.suppress(OSError):
-                removed += _remove_unless_held(leftover)
+            with _LIVE_LOCK:
+                if leftover.absolute() in _LIVE:
+                    continue
+                with contextlib.suppress(OSError):
+                    removed += _remove_unless_held(leftover)
         return removed
 
     def path_for(self, sha256: str) -> Path:
@@ -70,7 +86,7 @@ class FolderBlobStore:
         hasher = DigestHasher()
         temp = _Temporary.create(self._tmp, "upload-")
         try:
-            with os.fdopen(os.dup(temp.fd), "wb") as out:  # the lock stays with temp.fd
+            with temp.writer() as out:
                 while chunk := stream.read(_CHUNK):
                     hasher.update(chunk)
                     if hasher.size > max_size:
@@ -100,7 +116,7 @@ class FolderBlobStore:
         """A flushed, locked temporary file holding ``data``, not yet in place."""
         temp = _Temporary.create(self._tmp, "put-")
         try:
-            with os.fdopen(os.dup(temp.fd), "wb") as out:
+            with temp.writer() as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
@@ -156,19 +172,33 @@ class _Temporary:
         """
         while True:
             path = directory / f"{prefix}{secrets.token_hex(8)}"
+            with _LIVE_LOCK:
+                _LIVE.add(path.absolute())
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            except FileExistsError:  # pragma: no cover - 64 random bits
-                continue
+            except BaseException:
+                _forget(path)
+                raise
             if _lock(fd) and _same_file(fd, path):
                 return cls(path, fd)
-            os.close(fd)  # pragma: no cover - a sweep won the race; it deletes the file
+            os.close(fd)  # pragma: no cover - another process's sweep won the race
+            _forget(path)
+
+    def writer(self) -> BinaryIO:
+        """A buffered writer on the locked descriptor; closing it leaves the descriptor open."""
+        return os.fdopen(self.fd, "wb", closefd=False)
+
+    def reader(self) -> BinaryIO:
+        """A buffered reader from the start, on the locked descriptor (one reader at a time)."""
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        return os.fdopen(self.fd, "rb", closefd=False)
 
     def release(self) -> None:
         """Let go of the lock (the file was renamed into place)."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+            _forget(self.path)
 
     def remove(self) -> None:
         """Delete the file, then let go of its lock."""
@@ -184,7 +214,7 @@ class _StagedFile:
 
     def open(self) -> BinaryIO:
         assert self._temp is not None, "staged blob already committed or discarded"
-        return self._temp.path.open("rb")
+        return self._temp.reader()
 
     def commit(self, *extras: bytes) -> list[str]:
         """Flush the bytes, and small extra blobs, to disk and rename them all into place.
@@ -223,6 +253,11 @@ class _StagedFile:
             self._temp = None
 
 
+def _forget(path: Path) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(path.absolute())
+
+
 def _lock(fd: int) -> bool:
     """Take the file's exclusive lock without waiting; False if another holder has it."""
     try:
@@ -241,8 +276,12 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _remove_unless_held(path: Path) -> int:
-    """Delete a temporary file if no process holds its lock; 1 if it was deleted."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    """Delete a temporary file if no process holds its lock; 1 if it was deleted.
+
+    Opened for writing: an emulated ``flock`` (NFS) takes an exclusive lock only on such a
+    descriptor.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
     try:
         if not _lock(fd) or not _same_file(fd, path):
             return 0
