@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -293,7 +293,7 @@ def test_concurrent_owner_additions_and_first_upload_never_fail(ph: Packhouse) -
 
 
 def _run_all(
-    workers: list[Callable[[int], None]], results: list[httpx.Response | BaseException | None]
+    workers: Sequence[Callable[[int], None]], results: list[httpx.Response | BaseException | None]
 ) -> None:
     def guarded(slot: int) -> None:
         try:
