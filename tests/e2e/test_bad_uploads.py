@@ -491,6 +491,33 @@ def invalid_filename_version(ctx: Ctx) -> Attempt:
     return attempt(dist.name, "banana", filename, data)
 
 
+def filename_too_long(ctx: Ctx) -> Attempt:
+    dist = Dist(ctx.name, "1." + "0" * 250)
+    return attempt(dist.name, dist.version, dist.sdist_filename, make_sdist(dist))
+
+
+def version_too_long(ctx: Ctx) -> Attempt:
+    dist = Dist(ctx.name, "1." + "1" * 130)
+    return attempt(dist.name, dist.version, dist.sdist_filename, make_sdist(dist))
+
+
+def too_many_tags(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    tags = "-".join(".".join(f"{kind}{n}" for n in range(7)) for kind in ("py", "x", "p"))
+    filename = f"{dist.module}-{dist.version}-{tags}.whl"  # 7 * 7 * 7 = 343 tags
+    return attempt(dist.name, dist.version, filename, make_wheel(dist))
+
+
+def metadata_name_too_long(ctx: Ctx) -> Attempt:
+    dist = ctx.dist()
+    long_name = dist.name.replace("-", "_" * 300, 1)  # normalizes to the same project
+    assert len(long_name) > 255
+    metadata = dist.metadata().replace(f"Name: {dist.name}".encode(), f"Name: {long_name}".encode())
+    return attempt(
+        dist.name, dist.version, dist.wheel_filename, make_wheel(dist, metadata=metadata)
+    )
+
+
 def invalid_metadata_version(ctx: Ctx) -> Attempt:
     dist = ctx.dist()
     metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: banana\n".encode()
@@ -660,6 +687,10 @@ BAD_UPLOADS = [
     Bad("invalid-version-in-form", invalid_form_version, 400, "invalid version"),
     Bad("invalid-version-in-filename", invalid_filename_version, 400, "invalid sdist filename"),
     Bad("invalid-version-in-metadata", invalid_metadata_version, 400, "invalid core metadata"),
+    Bad("filename-too-long", filename_too_long, 400, "at most 255 characters are accepted"),
+    Bad("version-too-long", version_too_long, 400, "version is longer than 128 characters"),
+    Bad("too-many-tags", too_many_tags, 400, "tags expand to 343 combinations, more than 256"),
+    Bad("metadata-name-too-long", metadata_name_too_long, 400, "characters long, more than 255"),
     Bad("exe-file", exe_file, 400, "unsupported file type"),
     Bad("egg-file", egg_file, 400, "unsupported file type"),
     Bad("filetype-vs-filename", filetype_mismatch, 400, "filetype"),
@@ -899,3 +930,26 @@ def test_hostile_sdists_cost_the_server_little_cpu(
     for response in responses:
         assert_refused(response, 400, message)
     assert cpu < 0.5, f"the sdist cost {cpu:.3f} s of server CPU per upload"  # shared machine
+
+
+def test_a_wheel_whose_tags_expand_past_255_characters_is_one_file(ph: Packhouse) -> None:
+    """Its normalized form is 600+ characters (a 500 on PostgreSQL when stored as is)."""
+    index = ph.create_index()
+    user = ph.uploader(index)
+    dist = Dist(unique("tags"), "1.0")
+    tags = "cp38.cp39.cp310.cp311.cp312-abi3.none-manylinux_2_17_x86_64.manylinux2014_x86_64"
+    filename = f"{dist.module}-1.0-{tags}.whl"
+    data = make_wheel(dist)
+    fields = form_for(dist.name, "1.0", filename, data)
+    response = post_upload(
+        ph.url, index, filename=filename, data=data, fields=fields, auth=user.auth
+    )
+    assert response.status_code == 200, response.text
+    # the same tags in another order and version spelling, other content: the same file
+    other = f"{dist.module}-1.0.0-" + tags.replace("cp38.cp39", "cp39.cp38") + ".whl"
+    changed = make_wheel(Dist(dist.name, "1.0.0", module_source="changed = True\n"))
+    fields = form_for(dist.name, "1.0.0", other, changed)
+    response = post_upload(
+        ph.url, index, filename=other, data=changed, fields=fields, auth=user.auth
+    )
+    assert_refused(response, 400, "same name, version and tags")

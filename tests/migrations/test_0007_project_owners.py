@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,13 @@ FILES = [
     ("third-1.0.zip", "1.0", None),  # restored by a rollback: no uploader recorded
     ("third-1.1.tar.gz", "1.1", "bob"),
     ("ghosted-1.0.tar.gz", "1.0", "ghost"),  # a user deleted since
+    # its normalized form has 20 tags and 652 characters: only its sha256 fits a column
+    (
+        "third-1.1-cp38.cp39.cp310.cp311.cp312-abi3.none-"
+        "manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "1.1",
+        "bob",
+    ),
 ]
 
 
@@ -124,11 +132,12 @@ def test_upgrade_normalizes_filenames_and_versions_and_records_first_uploaders(
     with engine.connect() as connection:
         files = _rows(connection, "SELECT filename, version, file_key FROM index_files ORDER BY id")
         assert files == [
-            (name, DistFilename.parse(name).release, DistFilename.parse(name).normalized)
+            (name, DistFilename.parse(name).release, DistFilename.parse(name).key)
             for name, _version, _uploader in FILES
         ]
-        assert files[0][1:] == ("1", "foo-bar-1--py3-none-any.whl")
-        assert files[1][1:] == ("1", "foo-bar-1.sdist")
+        assert DistFilename.parse(files[0][0]).normalized == "foo-bar-1--py3-none-any.whl"
+        assert files[0][1:] == ("1", sha256(b"foo-bar-1--py3-none-any.whl").hexdigest())
+        assert files[1][1:] == ("1", sha256(b"foo-bar-1.sdist").hexdigest())
         assert _rows(connection, "SELECT project_ownership FROM indexes") == [("open",)]
 
         repo = FileRepo(connection)
@@ -136,7 +145,7 @@ def test_upgrade_normalizes_filenames_and_versions_and_records_first_uploaders(
             ("foo-bar", "1"): "old",
             ("foo-bar", "2"): "old",
         }
-        clash = DistFilename.parse("foo_bar-1.0.0-py3-none-any.whl").normalized
+        clash = DistFilename.parse("foo_bar-1.0.0-py3-none-any.whl").key
         assert [m.filename for m in repo.memberships_by_key(index, clash)] == [FILES[0][0]]
 
         owners = ProjectOwnerRepo(connection)

@@ -59,7 +59,7 @@ class LiveFile:
     release: str
     #: Who uploaded it (a user name); None when not recorded.
     uploader: str | None
-    #: The normalized filename (``DistFilename.normalized``).
+    #: sha256 hex of the normalized filename (``DistFilename.key``).
     file_key: str
 
 

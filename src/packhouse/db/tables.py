@@ -157,8 +157,9 @@ class IndexFileRow(Base):
     project: Mapped[str] = mapped_column(String(255))
     #: The release: the version in PEP 440 canonical form (``1.0`` and ``1.0.0`` are ``1``).
     version: Mapped[str] = mapped_column(String(128))
-    #: The normalized filename (``DistFilename.normalized``): one file per key in an index.
-    file_key: Mapped[str] = mapped_column(String(255), server_default="")
+    #: sha256 hex of the normalized filename (``DistFilename.key``): one file per key in an
+    #: index (the normalized form itself, with its expanded tag set, can exceed any length).
+    file_key: Mapped[str] = mapped_column(String(64), server_default="")
     added_in: Mapped[int] = mapped_column(Integer)
     removed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uploaded_at: Mapped[Timestamp]

@@ -8,7 +8,7 @@ applies:
 
 - no ``Metadata-Version``, or one of an unknown major version (the core metadata spec: tools
   MUST fail on a major version they do not know; PyPI refuses versions it does not know);
-- no ``Name``, more than one, or not a valid project name;
+- no ``Name``, more than one, not a valid project name, or longer than 255 characters;
 - no ``Version``, more than one, or not a PEP 440 version;
 - a ``Requires-Python`` that is not a PEP 440 specifier set (installers read it to choose).
 
@@ -36,6 +36,9 @@ from packhouse.errors import InvalidUpload
 
 #: Major metadata versions this index reads: 1.x and 2.x (any minor, per the spec).
 KNOWN_MAJOR_VERSIONS = frozenset({1, 2})
+#: Longest ``Name`` accepted (``distributions.display_name``); a longer one can still
+#: normalize to a short project name (``a___b`` is ``a-b``).
+MAX_NAME_LENGTH = 255
 #: A line break followed by the whitespace that continues a folded header (RFC 5322 unfolding).
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 #: distutils wrote ``UNKNOWN`` for fields it had no value for; PyPI drops such values.
@@ -141,6 +144,8 @@ see https://packaging.python.org/specifications/core-metadata/
 
 
 def _project_name(name: str) -> str:
+    if len(name) > MAX_NAME_LENGTH:
+        raise _invalid(f"Name is {len(name)} characters long, more than {MAX_NAME_LENGTH}")
     try:
         canonicalize_name(name, validate=True)
     except InvalidName:

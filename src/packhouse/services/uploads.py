@@ -138,10 +138,10 @@ class UploadService:
     def _already_there(files: FileRepo, index: Index, dist: DistFilename, sha256: str) -> bool:
         """True for an identical live file; refuse a normalized filename reused with other content.
 
-        Filenames are compared normalized (``DistFilename.normalized``): ``Foo_Bar-1.0-…`` and
+        Filenames are compared normalized (``DistFilename.key``): ``Foo_Bar-1.0-…`` and
         ``foo_bar-1.0.0-…`` with the same tags are one file, and a release has one sdist.
         """
-        previous = files.memberships_by_key(index.id, dist.normalized)
+        previous = files.memberships_by_key(index.id, dist.key)
         clash = next((m for m in previous if m.sha256 != sha256), None)
         if clash is not None:
             raise InvalidUpload(_clash_message(index, dist, clash))

@@ -45,7 +45,7 @@ class Draft:
             filename=new.filename,
             project=new.project,
             release=dist.release,
-            file_key=dist.normalized,
+            file_key=dist.key,
             added_in=self.number,
             uploader=uploader,
         )
@@ -210,8 +210,8 @@ def _record(
 
 
 def _file_key(filename: str) -> str | None:
-    """The normalized form of a filename; None for one that is no distribution's name."""
+    """The key of a filename (``DistFilename.key``); None for one that is no distribution's."""
     try:
-        return DistFilename.parse(filename).normalized
+        return DistFilename.parse(filename).key
     except InvalidUpload:
         return None

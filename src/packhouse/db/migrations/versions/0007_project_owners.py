@@ -1,8 +1,9 @@
 """project owners and normalized filenames
 
-- ``index_files.file_key``: the normalized filename (project name per PEP 503, version per
-  PEP 440 canonical form, wheel build tag and tag set; one sdist per release), so that
-  ``Foo_Bar-1.0-py3-none-any.whl`` and ``foo_bar-1.0.0-py3-none-any.whl`` are one file.
+- ``index_files.file_key``: the sha256 (hex) of the normalized filename (project name per
+  PEP 503, version per PEP 440 canonical form, wheel build tag and expanded tag set; one sdist
+  per release), so that ``Foo_Bar-1.0-py3-none-any.whl`` and ``foo_bar-1.0.0-py3-none-any.whl``
+  are one file; hashed because an expanded tag set can be longer than any column.
 - ``index_files.version`` and ``index_yanks.version`` hold the release in PEP 440 canonical form
   (``1.0`` and ``1.0.0`` are release ``1``), so a yank of ``1.0`` covers ``1.0.0`` files.
 - ``indexes.project_ownership``: ``open`` for the indexes that exist (today's behaviour); new
@@ -17,6 +18,8 @@ Create Date: 2026-12-10 10:00:00.000000
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -68,18 +71,30 @@ WHERE f.id IN (
 """
 
 
+def _hashed(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def _too_many_tags(filename: str) -> bool:
+    """More than 256 tags (``DistFilename`` refuses such wheels; expanding them is slow)."""
+    parts = filename.removesuffix(".whl").split("-")
+    return len(parts) >= 5 and math.prod(p.count(".") + 1 for p in parts[-3:]) > 256
+
+
 def file_key(filename: str) -> tuple[str, str] | None:
-    """``(normalized filename, canonical release)``; a frozen copy of ``DistFilename``'s rule."""
+    """``(key, canonical release)``: a frozen copy of ``DistFilename.key``'s rule."""
     try:
         if filename.endswith(".whl"):
+            if _too_many_tags(filename):
+                return None
             name, version, build, tags = parse_wheel_filename(filename)
             release = canonicalize_version(version)
             build_tag = "".join(str(part) for part in build)
             tag_set = ".".join(sorted(map(str, tags)))
-            return f"{name}-{release}-{build_tag}-{tag_set}.whl", release
+            return _hashed(f"{name}-{release}-{build_tag}-{tag_set}.whl"), release
         name, version = parse_sdist_filename(filename)
         release = canonicalize_version(version)
-        return f"{canonicalize_name(name)}-{release}.sdist", release
+        return _hashed(f"{canonicalize_name(name)}-{release}.sdist"), release
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, ValueError):
         return None
 
@@ -103,7 +118,7 @@ def _backfill_files(connection: sa.Connection) -> None:
     rows: list[dict[str, object]] = []
     for index_id, filename, version in pairs:
         found = file_key(filename)
-        key, release = found if found else (filename.lower(), _canonical(version))
+        key, release = found if found else (_hashed(filename.lower()), _canonical(version))
         rows.append({"i": index_id, "f": filename, "k": key, "v": release})
     update = (
         sa.update(_FILES)
@@ -134,7 +149,7 @@ def upgrade() -> None:
         sa.Column("project_ownership", sa.String(16), nullable=False, server_default="open"),
     )
     op.add_column(
-        "index_files", sa.Column("file_key", sa.String(255), nullable=False, server_default="")
+        "index_files", sa.Column("file_key", sa.String(64), nullable=False, server_default="")
     )
     connection = op.get_bind()
     _backfill_files(connection)
