@@ -16,6 +16,8 @@ RESERVED_INDEX_NAMES = frozenset({"api", "static", "files", "ui", "healthz", "me
 
 # Always ``fullmatch``: ``$`` would also match before a final newline ("team-a\n").
 _INDEX_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+#: The longest project name (the width of the database's project columns).
+MAX_PROJECT_NAME = 255
 _PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE | re.ASCII)
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -50,7 +52,13 @@ def parse_project_name(value: str) -> NormalizedName:
     Traceback (most recent call last):
     ...
     packhouse.errors.Invalid: invalid project name 'foo\\n'
+    >>> parse_project_name("a" * 256)
+    Traceback (most recent call last):
+    ...
+    packhouse.errors.Invalid: a project name has at most 255 characters, not 256
     """
+    if len(value) > MAX_PROJECT_NAME:
+        raise Invalid(f"a project name has at most {MAX_PROJECT_NAME} characters, not {len(value)}")
     if not _PROJECT_NAME.fullmatch(value):
         raise Invalid(f"invalid project name {value!r}")
     return canonicalize_name(value)
