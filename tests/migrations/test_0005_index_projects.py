@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import psycopg
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, func, insert, inspect, select
 
-from packhouse.config import normalize_database_url
-from packhouse.db import MIGRATIONS, make_engine
 from packhouse.db.files import FileRepo
 from packhouse.db.tables import DistributionRow, IndexFileRow, IndexRow
-from tests.conftest import POSTGRES_URL
+from tests.migrations.steps import downgrade, upgrade
 from tests.project_lists import Intervals, assert_maximal, project_rows, projects_from_files
 
 #: File intervals ``(added_in, removed_in)`` per project, and the rows they must merge into.
@@ -30,36 +21,6 @@ STORIES: dict[str, tuple[list[tuple[int, int | None]], list[tuple[int, int | Non
     "open-twice": ([(6, None), (6, None), (7, 9)], [(6, None)]),
     "never-live": ([(3, 3)], []),
 }
-
-Migrate = Callable[[Config, str], None]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own on each backend."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'packhouse.sqlite3'}")
-        yield made
-        made.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PACKHOUSE_TEST_POSTGRES_URL is not set")
-    name = f"packhouse_migration_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    made = make_engine(normalize_database_url(POSTGRES_URL.rpartition("/")[0] + f"/{name}"))
-    yield made
-    made.dispose()
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _migrate(engine: Engine, step: Migrate, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        step(config, revision)
 
 
 def _add_index(connection: Connection, name: str, version: int) -> int:
@@ -129,10 +90,10 @@ def _expected_stories() -> Intervals:
 
 
 def test_upgrade_merges_each_projects_file_intervals(engine: Engine) -> None:
-    _migrate(engine, command.upgrade, "0004")
+    upgrade(engine, "0004")
     with engine.begin() as connection:
         newest = _history(connection)
-    _migrate(engine, command.upgrade, "head")
+    upgrade(engine, "head")
 
     stories, randomized, empty = newest
     with engine.connect() as connection:
@@ -147,13 +108,13 @@ def test_upgrade_merges_each_projects_file_intervals(engine: Engine) -> None:
 
 
 def test_downgrade_drops_the_table_and_upgrade_fills_it_again(engine: Engine) -> None:
-    _migrate(engine, command.upgrade, "0004")
+    upgrade(engine, "0004")
     with engine.begin() as connection:
         stories, *_ = _history(connection)
-    _migrate(engine, command.upgrade, "head")
-    _migrate(engine, command.downgrade, "0004")
+    upgrade(engine, "head")
+    downgrade(engine, "0004")
     assert "index_projects" not in inspect(engine).get_table_names()
 
-    _migrate(engine, command.upgrade, "head")
+    upgrade(engine, "head")
     with engine.connect() as connection:
         assert project_rows(connection, stories) == _expected_stories()

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
 from hashlib import sha256
-from pathlib import Path
 from typing import Any
 
-import psycopg
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, insert, inspect, text
 
-from packhouse.config import normalize_database_url
-from packhouse.db import MIGRATIONS, make_engine
 from packhouse.db.files import FileRepo
 from packhouse.db.projects import ProjectOwnerRepo
 from packhouse.db.tables import DistributionRow, IndexRow, UserRow
 from packhouse.domain.filenames import DistFilename
-from tests.conftest import POSTGRES_URL
-
-Migrate = Callable[[Config, str], None]
+from tests.migrations.steps import downgrade, upgrade
 
 #: ``(filename, version as stored before 0007, uploader)``, in id order, in index "mixed".
 FILES = [
@@ -40,34 +29,6 @@ FILES = [
         "bob",
     ),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own on each backend."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'packhouse.sqlite3'}")
-        yield made
-        made.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PACKHOUSE_TEST_POSTGRES_URL is not set")
-    name = f"packhouse_migration_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    made = make_engine(normalize_database_url(POSTGRES_URL.rpartition("/")[0] + f"/{name}"))
-    yield made
-    made.dispose()
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _migrate(engine: Engine, step: Migrate, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        step(config, revision)
 
 
 def _history(connection: Connection) -> int:
@@ -124,10 +85,10 @@ def _rows(connection: Connection, query: str) -> list[tuple[Any, ...]]:
 def test_upgrade_normalizes_filenames_and_versions_and_records_first_uploaders(
     engine: Engine,
 ) -> None:
-    _migrate(engine, command.upgrade, "0006")
+    upgrade(engine, "0006")
     with engine.begin() as connection:
         index = _history(connection)
-    _migrate(engine, command.upgrade, "head")
+    upgrade(engine, "head")
 
     with engine.connect() as connection:
         files = _rows(connection, "SELECT filename, version, file_key FROM index_files ORDER BY id")
@@ -155,11 +116,11 @@ def test_upgrade_normalizes_filenames_and_versions_and_records_first_uploaders(
 
 
 def test_downgrade_restores_the_versions_and_upgrade_runs_again(engine: Engine) -> None:
-    _migrate(engine, command.upgrade, "0006")
+    upgrade(engine, "0006")
     with engine.begin() as connection:
         index = _history(connection)
-    _migrate(engine, command.upgrade, "head")
-    _migrate(engine, command.downgrade, "0006")
+    upgrade(engine, "head")
+    downgrade(engine, "0006")
 
     assert "project_owners" not in inspect(engine).get_table_names()
     assert "file_key" not in _columns(engine, "index_files")
@@ -171,6 +132,6 @@ def test_downgrade_restores_the_versions_and_upgrade_runs_again(engine: Engine) 
         assert set(yanks) in ({"1.0", "2.0"}, {"1.0.0", "2.0"})
         assert _rows(connection, "SELECT COUNT(*) FROM index_files") == [(len(FILES),)]
 
-    _migrate(engine, command.upgrade, "head")
+    upgrade(engine, "head")
     with engine.connect() as connection:
         assert len(ProjectOwnerRepo(connection).owners(index, "foo-bar")) == 1

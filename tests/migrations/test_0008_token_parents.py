@@ -3,48 +3,10 @@ revokes the ones made through it; existing tokens have none; SQLite keeps its id
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, delete, insert, inspect, select, text
 
-from packhouse.config import normalize_database_url
-from packhouse.db import MIGRATIONS, make_engine
 from packhouse.db.tables import TokenRow, UserRow
-from tests.conftest import POSTGRES_URL
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own on each backend."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'packhouse.sqlite3'}")
-        yield made
-        made.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PACKHOUSE_TEST_POSTGRES_URL is not set")
-    name = f"packhouse_migration_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    made = make_engine(normalize_database_url(POSTGRES_URL.rpartition("/")[0] + f"/{name}"))
-    yield made
-    made.dispose()
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _migrate(engine: Engine, step: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, step)(config, revision)
+from tests.migrations.steps import downgrade, upgrade
 
 
 def _token(engine: Engine, user_id: int, secret: str, **extra: object) -> int:
@@ -61,14 +23,14 @@ def _parents(engine: Engine) -> dict[int, int | None]:
 
 
 def test_upgrade_adds_parents_and_deleting_a_parent_leaves_its_children(engine: Engine) -> None:
-    _migrate(engine, "upgrade", "0007")
+    upgrade(engine, "0007")
     with engine.begin() as connection:
         user = connection.execute(
             insert(UserRow).returning(UserRow.id), {"name": "alice", "is_admin": False}
         ).scalar_one()
     old = _token(engine, user, "a")  # before 0008: made by no token that we know of
 
-    _migrate(engine, "upgrade", "0008")
+    upgrade(engine, "0008")
     child = _token(engine, user, "b", parent_id=old)
 
     assert _parents(engine) == {old: None, child: old}
@@ -83,19 +45,19 @@ def test_upgrade_adds_parents_and_deleting_a_parent_leaves_its_children(engine: 
 
 
 def test_downgrade_drops_the_column_and_keeps_the_tokens(engine: Engine) -> None:
-    _migrate(engine, "upgrade", "0007")
+    upgrade(engine, "0007")
     with engine.begin() as connection:
         user = connection.execute(
             insert(UserRow).returning(UserRow.id), {"name": "bob", "is_admin": False}
         ).scalar_one()
-    _migrate(engine, "upgrade", "0008")
+    upgrade(engine, "0008")
     parent = _token(engine, user, "d")
     _token(engine, user, "e", parent_id=parent)
 
-    _migrate(engine, "downgrade", "0007")
+    downgrade(engine, "0007")
 
     assert "parent_id" not in {c["name"] for c in inspect(engine).get_columns("tokens")}
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT COUNT(*) FROM tokens")) == 2
-    _migrate(engine, "upgrade", "0008")
+    upgrade(engine, "0008")
     assert set(_parents(engine).values()) == {None}
