@@ -249,8 +249,9 @@ def cast(
 ) -> Iterator[Cast]:
     if backend != "sqlite":
         pytest.skip(
-            "roles are decided by the one policy, whatever the database; the role queries run on "
-            "PostgreSQL in test_private_and_tokens and test_token_limits: this matrix runs on SQLite"
+            "roles are decided by the one policy, whatever the database; the role queries run "
+            "on PostgreSQL in test_private_and_tokens and test_token_limits: this matrix runs "
+            "on SQLite"
         )
     ph = Packhouse(server, tmp_path_factory.mktemp("matrix"))
     try:
